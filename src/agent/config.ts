@@ -1,0 +1,202 @@
+// The agent config (DESIGN.md "meridian agent --config FILE"): its schema, its defaults and the
+// errors for bad input. Parsing is pure: the environment and hostname are arguments, the file is
+// read by config-file.ts. Every default lives in CONFIG_DEFAULTS below and nowhere else;
+// docs/configuration.md lists the same values and a unit test keeps the two in step.
+// Objects are strict: an unknown key is an error naming it, so a typo never silently falls back
+// to a default.
+
+import { isIP } from 'node:net';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { MeridianError } from '../errors.js';
+import { LOG_LEVELS } from '../logging/logger.js';
+
+export const CONFIG_DEFAULTS = {
+  datastore: { type: 'kubernetes' },
+  bgp: {
+    // Calico's default AS; any private ASN works for an iBGP-only cluster.
+    asn: 64512,
+    listenAddress: '::',
+    listenPort: 179,
+    nodeMesh: true,
+    peer: {
+      port: 179,
+      passive: false,
+      routeReflectorClient: false,
+      // RFC 4271 suggests 90 s; BIRD defaults to 240 and FRR to 180.
+      holdTime: 90,
+      gracefulRestart: true,
+    },
+    // RFC 4724 allows up to 4095 s; 120 s is what BIRD and FRR default to.
+    gracefulRestartTime: 120,
+  },
+  routes: {
+    // Our own route protocol number, so every route we install is recognisable after a restart.
+    // Unassigned in iproute2's rt_protos (BIRD is 12, zebra 11, FRR's bgp 186, babel 42).
+    protocol: 180,
+    table: 254,
+  },
+  policy: { enabled: true },
+  clusterCIDRs: [] as string[],
+  statusSocket: '/var/run/meridian/meridian.sock',
+  metrics: { listen: '0.0.0.0:9493' },
+  logLevel: 'info',
+} as const;
+
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+const ipv4Address = z.string().refine((s) => isIP(s) === 4, { message: 'must be an IPv4 address' });
+const cidr = z.string().refine(isCidr, { message: 'must be a CIDR such as 10.244.0.0/16 or fd00:10:244::/56' });
+const port = z.number().int().min(1).max(65535);
+// RFC 6793: four-octet AS numbers; 0 is reserved (RFC 7607).
+const asn = z.number().int().min(1).max(4294967295);
+// RFC 4271 4.2: hold time is 0 or at least 3 seconds.
+const holdTime = z
+  .number()
+  .int()
+  .max(65535)
+  .refine((v) => v === 0 || v >= 3, { message: 'must be 0 or between 3 and 65535 seconds' });
+// RFC 4724 3: the restart time field is 12 bits.
+const restartTime = z.number().int().min(1).max(4095);
+
+export function isCidr(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return false;
+  const addr = s.slice(0, slash);
+  const lenText = s.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lenText)) return false;
+  const family = isIP(addr);
+  const len = Number(lenText);
+  return (family === 4 && len <= 32) || (family === 6 && len <= 128);
+}
+
+const D = CONFIG_DEFAULTS;
+
+const peerSchema = z.strictObject({
+  address: ipAddress,
+  asn,
+  port: port.default(D.bgp.peer.port),
+  passive: z.boolean().default(D.bgp.peer.passive),
+  routeReflectorClient: z.boolean().default(D.bgp.peer.routeReflectorClient),
+  holdTime: holdTime.default(D.bgp.peer.holdTime),
+  gracefulRestart: z
+    .union([z.boolean(), z.strictObject({ restartTime })])
+    .default(D.bgp.peer.gracefulRestart),
+});
+
+const datastoreSchema = z
+  .strictObject({
+    type: z.enum(['kubernetes', 'files']).default(D.datastore.type),
+    path: z.string().min(1).optional(),
+    kubeconfig: z.string().min(1).optional(),
+  })
+  .superRefine((ds, ctx) => {
+    if (ds.type === 'files' && ds.path === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required when type is "files"' });
+    }
+  });
+
+const bgpSchema = z.strictObject({
+  asn: asn.default(D.bgp.asn),
+  routerId: ipv4Address.optional(),
+  listenAddress: ipAddress.default(D.bgp.listenAddress),
+  listenPort: port.default(D.bgp.listenPort),
+  peers: z.array(peerSchema).default([]),
+  nodeMesh: z.boolean().default(D.bgp.nodeMesh),
+  gracefulRestartTime: restartTime.default(D.bgp.gracefulRestartTime),
+});
+
+const listenAddress = z.string().refine(isHostPort, { message: 'must be HOST:PORT, e.g. 0.0.0.0:9493 or [::1]:9493' });
+
+export function isHostPort(s: string): boolean {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  if (m === null) return false;
+  const host = m[1] ?? m[2] ?? '';
+  const p = Number(m[3]);
+  return isIP(host) !== 0 && p >= 1 && p <= 65535;
+}
+
+export function configSchema(ctx: { defaultNodeName: string }) {
+  return z.strictObject({
+    nodeName: z.string().min(1).default(ctx.defaultNodeName),
+    datastore: datastoreSchema.prefault({}),
+    bgp: bgpSchema.prefault({}),
+    routes: z
+      .strictObject({
+        protocol: z.number().int().min(5).max(255).default(D.routes.protocol),
+        table: z.number().int().min(1).max(4294967295).default(D.routes.table),
+      })
+      .prefault({}),
+    policy: z.strictObject({ enabled: z.boolean().default(D.policy.enabled) }).prefault({}),
+    clusterCIDRs: z.array(cidr).default([]),
+    statusSocket: z.string().min(1).default(D.statusSocket),
+    metrics: z.strictObject({ listen: listenAddress.default(D.metrics.listen) }).prefault({}),
+    logLevel: z.enum(LOG_LEVELS).default(D.logLevel),
+  });
+}
+
+export type AgentConfig = z.infer<ReturnType<typeof configSchema>>;
+export type PeerConfig = AgentConfig['bgp']['peers'][number];
+
+export interface ConfigProblem {
+  /** Dotted field path, e.g. "bgp.peers[0].asn"; "" for the document itself. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export class ConfigError extends MeridianError {
+  readonly code = 'CONFIG_INVALID';
+  readonly problems: readonly ConfigProblem[];
+  readonly source: string;
+
+  constructor(source: string, problems: readonly ConfigProblem[]) {
+    super(`invalid config ${source}:\n` + problems.map((p) => `  ${p.field || '(document)'}: ${p.message}`).join('\n'));
+    this.source = source;
+    this.problems = problems;
+  }
+}
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
+  return out;
+}
+
+export interface ParseContext {
+  /** Where the text came from, for messages. */
+  readonly source: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly hostname: string;
+}
+
+/** The node name when the config has none: NODE_NAME (the DaemonSet sets it from spec.nodeName). */
+export function defaultNodeName(ctx: Pick<ParseContext, 'env' | 'hostname'>): string {
+  const fromEnv = ctx.env['NODE_NAME']?.trim();
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : ctx.hostname;
+}
+
+/** Validate an already-parsed document (YAML or JSON) and fill in defaults. */
+export function validateConfig(doc: unknown, ctx: ParseContext): AgentConfig {
+  const r = configSchema({ defaultNodeName: defaultNodeName(ctx) }).safeParse(doc ?? {});
+  if (r.success) return r.data;
+  const problems: ConfigProblem[] = [];
+  for (const issue of r.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ field: fieldPath([...issue.path, key]), message: 'unknown field' });
+    } else {
+      problems.push({ field: fieldPath(issue.path), message: issue.message });
+    }
+  }
+  throw new ConfigError(ctx.source, problems);
+}
+
+/** Parse YAML (JSON is YAML too) and validate it. */
+export function parseConfig(text: string, ctx: ParseContext): AgentConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      ctx.source,
+      doc.errors.map((e) => ({ field: '', message: (e.message.split('\n')[0] ?? e.message).replace(/:$/, '') })),
+    );
+  }
+  return validateConfig(doc.toJS(), ctx);
+}

@@ -1,0 +1,23 @@
+// The `meridian` command tree. Each subcommand registers itself from its own file; commander gives
+// every one of them --help. Errors propagate to main.ts, which maps them to exit codes.
+
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { registerConfigCommand } from './config-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('meridian')
+    .description('BGP-routed L3 pod networking with NetworkPolicy for Kubernetes')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerConfigCommand(program);
+  // Subcommands inherit exitOverride only when it is set before they are added; set it again so
+  // usage errors anywhere in the tree reach main.ts as CommanderError.
+  for (const c of allCommands(program)) c.exitOverride();
+  return program;
+}
+
+function allCommands(c: Command): Command[] {
+  return c.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}

@@ -1,0 +1,35 @@
+// CNI errors as the spec defines them (SPEC.md "Error" section, 1.1.0). The code is data: the
+// skeleton prints it as the error JSON on stdout, which is what libcni parses.
+
+export const CNI_CODES = {
+  incompatibleVersion: 1,
+  unsupportedField: 2,
+  unknownContainer: 3,
+  invalidEnvironment: 4,
+  ioFailure: 5,
+  decodeFailure: 6,
+  invalidNetworkConfig: 7,
+  tryAgainLater: 11,
+  pluginNotAvailable: 50,
+  pluginLimitedConnectivity: 51,
+} as const;
+
+export type CniCode = (typeof CNI_CODES)[keyof typeof CNI_CODES];
+
+// Not a MeridianError: this module sits on the plugin's start-up path and must import nothing
+// beyond what it needs. Its stable code is the CNI code itself.
+export class CniError extends Error {
+  readonly cniCode: CniCode;
+  readonly details: string;
+
+  constructor(cniCode: CniCode, msg: string, details = '') {
+    super(msg);
+    this.name = 'CniError';
+    this.cniCode = cniCode;
+    this.details = details;
+  }
+
+  toJSON(cniVersion: string): Record<string, unknown> {
+    return { cniVersion, code: this.cniCode, msg: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}

@@ -1,0 +1,108 @@
+// Turns the plugin's environment and stdin into a typed request, or a CniError with the code the
+// spec gives (and pkg/skel uses) for each kind of bad input. Pure.
+
+import { CNI_CODES, CniError } from './errors.js';
+import { compareVersions, SUPPORTED_CNI_VERSIONS } from './version.js';
+
+export const CNI_VERBS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'] as const;
+export type CniVerb = (typeof CNI_VERBS)[number];
+
+export interface NetConf {
+  readonly cniVersion: string;
+  readonly name: string;
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+export type CniRequest =
+  | { readonly verb: 'VERSION' }
+  | {
+      readonly verb: 'ADD' | 'DEL' | 'CHECK';
+      readonly containerId: string;
+      /** Absent only on DEL (the spec lets DEL run after the netns is gone). */
+      readonly netns: string | undefined;
+      readonly ifname: string;
+      readonly args: string | undefined;
+      readonly path: string | undefined;
+      readonly conf: NetConf;
+    }
+  | { readonly verb: 'GC' | 'STATUS'; readonly path: string | undefined; readonly conf: NetConf };
+
+// pkg/utils: container IDs and network names share this character set.
+const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function envVar(env: Env, key: string): string | undefined {
+  const v = env[key];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function checkIfname(ifname: string | undefined): string {
+  if (ifname === undefined) throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_IFNAME is required');
+  // Linux IFNAMSIZ is 16 including the NUL; "/" ":" and whitespace break sysfs and ip(8) parsing.
+  if (ifname.length > 15 || ifname === '.' || ifname === '..' || /[/:\s]/.test(ifname)) {
+    throw new CniError(CNI_CODES.invalidEnvironment, `CNI_IFNAME ${JSON.stringify(ifname)} is not a valid interface name`);
+  }
+  return ifname;
+}
+
+export function parseNetConf(stdin: string): NetConf {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(stdin);
+  } catch (e) {
+    throw new CniError(CNI_CODES.decodeFailure, 'network config on stdin is not valid JSON', e instanceof Error ? e.message : '');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new CniError(CNI_CODES.decodeFailure, 'network config on stdin must be a JSON object');
+  }
+  const o = doc as Record<string, unknown>;
+  const { cniVersion, name, type } = o;
+  if (typeof cniVersion !== 'string' || cniVersion === '') {
+    throw new CniError(CNI_CODES.invalidNetworkConfig, 'network config: cniVersion is required');
+  }
+  if (!SUPPORTED_CNI_VERSIONS.includes(cniVersion)) {
+    throw new CniError(
+      CNI_CODES.incompatibleVersion,
+      `incompatible CNI version ${cniVersion}`,
+      `supported versions: ${SUPPORTED_CNI_VERSIONS.join(', ')}`,
+    );
+  }
+  if (typeof name !== 'string' || !ID.test(name)) {
+    throw new CniError(CNI_CODES.invalidNetworkConfig, `network config: name ${JSON.stringify(name)} is not valid`);
+  }
+  if (typeof type !== 'string' || type === '') {
+    throw new CniError(CNI_CODES.invalidNetworkConfig, 'network config: type is required');
+  }
+  return { ...o, cniVersion, name, type };
+}
+
+/** Validate env and stdin for one invocation. `readStdin` is called only when the verb needs it. */
+export function parseRequest(env: Env, readStdin: () => string): CniRequest {
+  const verbText = envVar(env, 'CNI_COMMAND');
+  if (verbText === undefined) throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_COMMAND is required');
+  const verb = CNI_VERBS.find((v) => v === verbText);
+  if (verb === undefined) throw new CniError(CNI_CODES.invalidEnvironment, `unknown CNI_COMMAND ${JSON.stringify(verbText)}`);
+  // VERSION needs nothing else; its stdin is optional and not read, so a bare
+  // `CNI_COMMAND=VERSION meridian-cni` on a terminal answers at once.
+  if (verb === 'VERSION') return { verb };
+
+  const conf = parseNetConf(readStdin());
+  const path = envVar(env, 'CNI_PATH');
+  if (verb === 'GC' || verb === 'STATUS') {
+    if (compareVersions(conf.cniVersion, '1.1.0') < 0) {
+      throw new CniError(CNI_CODES.incompatibleVersion, `${verb} needs cniVersion 1.1.0 or newer, config has ${conf.cniVersion}`);
+    }
+    return { verb, path, conf };
+  }
+  const containerId = envVar(env, 'CNI_CONTAINERID');
+  if (containerId === undefined) throw new CniError(CNI_CODES.unknownContainer, 'CNI_CONTAINERID is required');
+  if (!ID.test(containerId)) {
+    throw new CniError(CNI_CODES.invalidEnvironment, `CNI_CONTAINERID ${JSON.stringify(containerId)} has invalid characters`);
+  }
+  const netns = envVar(env, 'CNI_NETNS');
+  if (netns === undefined && verb !== 'DEL') throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_NETNS is required');
+  const ifname = checkIfname(envVar(env, 'CNI_IFNAME'));
+  return { verb, containerId, netns, ifname, args: envVar(env, 'CNI_ARGS'), path, conf };
+}

@@ -1,0 +1,46 @@
+// The plugin skeleton: env + stdin in, one JSON document out, exit status. Results go to stdout;
+// errors go to stdout too as the spec's error JSON (libcni parses stdout and only falls back to
+// stderr when stdout is empty); diagnostics go to stderr. This is the one place a CniError
+// becomes output.
+
+import { CNI_CODES, CniError } from './errors.js';
+import { parseRequest, type CniRequest, type CniVerb } from './request.js';
+import { CURRENT_CNI_VERSION, versionInfo } from './version.js';
+
+export type CniHandler = (req: CniRequest) => Promise<unknown>;
+export type CniHandlers = Partial<Record<Exclude<CniVerb, 'VERSION'>, CniHandler>>;
+
+export interface SkelIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readStdin: () => string;
+  readonly writeStdout: (s: string) => void;
+  readonly writeStderr: (s: string) => void;
+}
+
+/** Runs one invocation and returns the process exit status. */
+export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number> {
+  let cniVersion = CURRENT_CNI_VERSION;
+  try {
+    const req = parseRequest(io.env, io.readStdin);
+    if (req.verb === 'VERSION') {
+      io.writeStdout(JSON.stringify(versionInfo()) + '\n');
+      return 0;
+    }
+    cniVersion = req.conf.cniVersion;
+    const handler = handlers[req.verb];
+    if (handler === undefined) {
+      throw new CniError(CNI_CODES.invalidEnvironment, `CNI_COMMAND ${req.verb} is not supported by this plugin build`);
+    }
+    const result = await handler(req);
+    if (result !== undefined) io.writeStdout(JSON.stringify(result) + '\n');
+    return 0;
+  } catch (e) {
+    const err =
+      e instanceof CniError
+        ? e
+        : new CniError(CNI_CODES.ioFailure, e instanceof Error ? e.message : String(e), e instanceof Error ? (e.stack ?? '') : '');
+    io.writeStdout(JSON.stringify(err.toJSON(cniVersion)) + '\n');
+    io.writeStderr(`meridian-cni: ${err.message}\n`);
+    return 1;
+  }
+}
