@@ -21,6 +21,8 @@ export type CniCode = (typeof CNI_CODES)[keyof typeof CNI_CODES];
 export class CniError extends Error {
   readonly cniCode: CniCode;
   readonly details: string;
+  /** The config's cniVersion when the error arose after the config was read; replies use it. */
+  cniVersion: string | undefined;
 
   constructor(cniCode: CniCode, msg: string, details = '') {
     super(msg);

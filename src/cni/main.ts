@@ -6,10 +6,12 @@ import { runSkel, type CniHandlers } from './skel.js';
 
 const handlers: CniHandlers = {};
 
-const status = await runSkel(handlers, {
+// No top-level await: this file is bundled as CommonJS (see scripts/build.mjs).
+void runSkel(handlers, {
   env: process.env,
   readStdin: () => readFileSync(0, 'utf8'),
   writeStdout: (s) => process.stdout.write(s),
   writeStderr: (s) => process.stderr.write(s),
+}).then((status) => {
+  process.exitCode = status;
 });
-process.exitCode = status;

@@ -89,6 +89,17 @@ export function parseRequest(env: Env, readStdin: () => string): CniRequest {
   if (verb === 'VERSION') return { verb };
 
   const conf = parseNetConf(readStdin());
+  try {
+    return requestFor(verb, env, conf);
+  } catch (e) {
+    // Errors after the config is read are answered in the config's version (SPEC: results and
+    // errors use the cniVersion of the request).
+    if (e instanceof CniError) e.cniVersion = conf.cniVersion;
+    throw e;
+  }
+}
+
+function requestFor(verb: Exclude<CniVerb, 'VERSION'>, env: Env, conf: NetConf): CniRequest {
   const path = envVar(env, 'CNI_PATH');
   if (verb === 'GC' || verb === 'STATUS') {
     if (compareVersions(conf.cniVersion, '1.1.0') < 0) {

@@ -39,7 +39,7 @@ export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number
       e instanceof CniError
         ? e
         : new CniError(CNI_CODES.ioFailure, e instanceof Error ? e.message : String(e), e instanceof Error ? (e.stack ?? '') : '');
-    io.writeStdout(JSON.stringify(err.toJSON(cniVersion)) + '\n');
+    io.writeStdout(JSON.stringify(err.toJSON(err.cniVersion ?? cniVersion)) + '\n');
     io.writeStderr(`meridian-cni: ${err.message}\n`);
     return 1;
   }

@@ -44,8 +44,14 @@ export function renderRouteOp(op: RouteOp): string {
   const t: (string | number)[] = ['route', op.type];
   if (r.type !== undefined && r.type !== 'unicast') t.push(r.type);
   t.push(r.dst);
+  if (r.protocol !== undefined) t.push('proto', r.protocol);
+  if (r.table !== undefined) t.push('table', r.table);
+  if (r.metric !== undefined) t.push('metric', r.metric);
+  if (r.scope !== undefined) t.push('scope', r.scope);
+  if (r.src !== undefined) t.push('src', r.src);
   const hops = r.nexthops ?? [];
   if (op.type === 'replace' && hops.length > 1) {
+    // ip(8) reads everything after the first `nexthop` as nexthop clauses: they must come last.
     for (const h of hops) {
       t.push('nexthop');
       if (h.gateway !== undefined) t.push('via', h.gateway);
@@ -53,18 +59,13 @@ export function renderRouteOp(op: RouteOp): string {
       t.push('weight', h.weight ?? 1);
       if (h.onlink === true) t.push('onlink');
     }
-  } else if (hops.length === 1 || (op.type === 'del' && hops.length > 0)) {
+  } else if (hops.length > 0) {
     // A delete matches on destination, table and protocol; one hop is enough to name it.
     const h = hops[0];
     if (h?.gateway !== undefined) t.push('via', h.gateway);
     if (h?.dev !== undefined) t.push('dev', h.dev);
     if (op.type === 'replace' && h?.onlink === true) t.push('onlink');
   }
-  if (r.protocol !== undefined) t.push('proto', r.protocol);
-  if (r.table !== undefined) t.push('table', r.table);
-  if (r.metric !== undefined) t.push('metric', r.metric);
-  if (r.scope !== undefined) t.push('scope', r.scope);
-  if (r.src !== undefined) t.push('src', r.src);
   return batchLine(t);
 }
 

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS, ConfigError, isCidr, isHostPort, parseConfig, type ConfigProblem } from '../../../src/agent/config.js';
+
+const ctx = { source: 'test.yaml', env: {}, hostname: 'host-1' };
+
+function problems(text: string): ConfigProblem[] {
+  try {
+    parseConfig(text, ctx);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('agent config', () => {
+  it('fills every default for an empty document', () => {
+    const c = parseConfig('', ctx);
+    expect(c).toEqual({
+      nodeName: 'host-1',
+      datastore: { type: 'kubernetes' },
+      bgp: { asn: 64512, listenAddress: '::', listenPort: 179, peers: [], nodeMesh: true, gracefulRestartTime: 120 },
+      routes: { protocol: 180, table: 254 },
+      policy: { enabled: true },
+      clusterCIDRs: [],
+      statusSocket: '/var/run/meridian/meridian.sock',
+      metrics: { listen: '0.0.0.0:9493' },
+      logLevel: 'info',
+    });
+  });
+
+  it('takes the node name from NODE_NAME before the hostname', () => {
+    expect(parseConfig('{}', { ...ctx, env: { NODE_NAME: 'node-7' } }).nodeName).toBe('node-7');
+    expect(parseConfig('nodeName: explicit', { ...ctx, env: { NODE_NAME: 'node-7' } }).nodeName).toBe('explicit');
+  });
+
+  it('fills peer defaults and keeps explicit values', () => {
+    const c = parseConfig(
+      `bgp:
+  asn: 4200000001
+  routerId: 192.0.2.1
+  peers:
+    - {address: "192.0.2.254", asn: 65000}
+    - {address: "2001:db8::1", asn: 65001, port: 1179, passive: true, routeReflectorClient: true, holdTime: 0, gracefulRestart: {restartTime: 300}}
+`,
+      ctx,
+    );
+    expect(c.bgp.peers).toEqual([
+      { address: '192.0.2.254', asn: 65000, port: 179, passive: false, routeReflectorClient: false, holdTime: 90, gracefulRestart: true },
+      { address: '2001:db8::1', asn: 65001, port: 1179, passive: true, routeReflectorClient: true, holdTime: 0, gracefulRestart: { restartTime: 300 } },
+    ]);
+  });
+
+  it('names the field of every problem', () => {
+    expect(
+      problems(`
+datastore: {type: files}
+bgp:
+  asn: 0
+  routerId: "2001:db8::1"
+  listenPort: 70000
+  peers:
+    - {address: 10.0.0.256, asn: 65000, holdTime: 2}
+    - {address: 10.0.0.1, asn: 65000, gracefulRestart: {restartTime: 5000}}
+    - {address: 10.0.0.2, asn: 65000, hodlTime: 3}
+routes: {protocol: 2}
+clusterCIDRs: [10.244.0.0/33, "fd00::/64"]
+metrics: {listen: "localhost:9000"}
+logLevel: chatty
+extra: 1
+`).map((p) => p.field),
+    ).toEqual([
+      'datastore.path',
+      'bgp.asn',
+      'bgp.routerId',
+      'bgp.listenPort',
+      'bgp.peers[0].address',
+      'bgp.peers[0].holdTime',
+      'bgp.peers[1].gracefulRestart.restartTime',
+      'bgp.peers[2].hodlTime',
+      'routes.protocol',
+      'clusterCIDRs[0]',
+      'metrics.listen',
+      'logLevel',
+      'extra',
+    ]);
+  });
+
+  it('reports unknown fields as such', () => {
+    expect(problems('bgp: {peers: [{address: 10.0.0.1, asn: 1, hodlTime: 3}]}')).toEqual([
+      { field: 'bgp.peers[0].hodlTime', message: 'unknown field' },
+    ]);
+  });
+
+  it('reports YAML syntax errors and duplicate keys', () => {
+    expect(problems('bgp: [\n')[0]?.field).toBe('');
+    expect(problems('nodeName: a\nnodeName: b\n')[0]?.message).toMatch(/unique/i);
+  });
+
+  it('puts the source and every problem in the message', () => {
+    try {
+      parseConfig('bgp: {asn: -1}', ctx);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).code).toBe('CONFIG_INVALID');
+      expect((e as ConfigError).message).toMatch(/^invalid config test.yaml:\n {2}bgp.asn: /);
+    }
+  });
+
+  it('validates CIDRs and HOST:PORT', () => {
+    expect(isCidr('10.244.0.0/16')).toBe(true);
+    expect(isCidr('fd00::/128')).toBe(true);
+    expect(isCidr('10.0.0.0/33')).toBe(false);
+    expect(isCidr('10.0.0.0')).toBe(false);
+    expect(isCidr('10.0.0.0/1x')).toBe(false);
+    expect(isHostPort('[::1]:9493')).toBe(true);
+    expect(isHostPort('0.0.0.0:1')).toBe(true);
+    expect(isHostPort('::1:9493')).toBe(false);
+    expect(isHostPort('0.0.0.0:65536')).toBe(false);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+  function leaves(o: unknown, path: string[] = []): [string, unknown][] {
+    if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+      return Object.entries(o).flatMap(([k, v]) => leaves(v, [...path, k]));
+    }
+    return [[path.join('.'), o]];
+  }
+  it.each(leaves(CONFIG_DEFAULTS))('documents the default of %s', (field, value) => {
+    // Each default appears in the table as: | `field` | ... | `value` |
+    const shown = Array.isArray(value) ? '[]' : String(value);
+    const docField = field.replace(/^bgp\.peer\./, 'bgp.peers[].');
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${docField}\` `));
+    expect(row, `no row for ${docField}`).toBeDefined();
+    expect(row).toContain(`\`${shown}\``);
+  });
+});
