@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm run build --silent
+# Put `meridian` and `meridian-cni` on PATH (symlinks into this checkout, as npm link makes them).
+npm link --no-audit --no-fund --loglevel=error
 echo
-node dist/meridian.js --help
+meridian --help
 echo
-echo "meridian-cni: $(CNI_COMMAND=VERSION node dist/meridian-cni.cjs)"
+echo "CNI_COMMAND=VERSION meridian-cni -> $(CNI_COMMAND=VERSION meridian-cni)"
 echo
 echo "Next: run the tests with 'npm test'; read docs/architecture.md."
