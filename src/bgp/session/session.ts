@@ -1,0 +1,287 @@
+// A BGP session with one configured peer: dials it (unless passive), takes its inbound
+// connections, resolves connection collisions (RFC 4271 6.8), and reports what matters to the
+// speaker: established (with what was negotiated), UPDATEs and ROUTE-REFRESHes while established,
+// and down (graceful or not). It owns sockets and timers; the rules live in the pure FSM.
+//
+// Collision handling: the "main" connection runs the FSM that dials and retries. An inbound
+// connection that arrives while main is still in Connect/Active replaces the dial attempt. One
+// that arrives while main is in OpenSent/OpenConfirm runs its own FSM beside it; as soon as the
+// peer's OPEN arrives on either, the peer's BGP Identifier is known and resolveCollision() says
+// which origin survives; the other is closed with Cease/Connection Collision Resolution (RFC 4486
+// subcode 7). An inbound connection while Established is closed at once.
+
+import { connect as netConnect, type Socket } from 'node:net';
+import { bgpIdToNumber, resolveCollision } from '../fsm/collision.js';
+import { FSM_DEFAULTS, type FsmAction, type FsmConfig, type FsmStateName } from '../fsm/fsm.js';
+import { type DecodeResult, type NotificationMessage, type OpenMessage, validateOpen } from '../wire/index.js';
+import { Connection } from './connection.js';
+import { buildOpen, type LocalOpenConfig, negotiate, type Negotiated } from './negotiate.js';
+
+export interface SessionConfig {
+  readonly local: LocalOpenConfig;
+  readonly peerAddress: string;
+  readonly peerAsn: number;
+  readonly peerPort: number;
+  readonly passive: boolean;
+  /** Source address for outbound connections. */
+  readonly localAddress?: string | undefined;
+  readonly connectRetrySeconds?: number;
+  readonly idleHoldSeconds?: number;
+  readonly idleHoldMaxSeconds?: number;
+}
+
+export interface SessionEvents {
+  established(s: Session, n: Negotiated): void;
+  message(s: Session, m: DecodeResult): void;
+  down(s: Session, info: { reason: string; graceful: boolean }): void;
+  /** State changes, notifications, collisions: for logs and metrics. */
+  log(s: Session, level: 'debug' | 'info' | 'warn', msg: string, extra?: Record<string, unknown>): void;
+}
+
+export interface SessionDeps {
+  readonly now: () => number;
+  readonly connect?: (opts: { host: string; port: number; localAddress?: string | undefined }) => Socket;
+}
+
+const CEASE = 6;
+const CEASE_COLLISION = 7;
+
+export class Session {
+  readonly cfg: SessionConfig;
+  private readonly events: SessionEvents;
+  private readonly deps: SessionDeps;
+  private readonly fsmCfg: FsmConfig;
+  private main: Connection;
+  private pending: Connection | undefined;
+  private negotiatedInfo: Negotiated | undefined;
+  private establishedSince: number | undefined;
+  private lastError: string | undefined;
+  private open: OpenMessage;
+
+  constructor(cfg: SessionConfig, events: SessionEvents, deps: SessionDeps) {
+    this.cfg = cfg;
+    this.events = events;
+    this.deps = deps;
+    this.open = buildOpen(cfg.local);
+    this.fsmCfg = {
+      localAsn: cfg.local.asn,
+      peerAsn: cfg.peerAsn,
+      localBgpId: bgpIdToNumber(cfg.local.routerId),
+      holdTime: cfg.local.holdTime,
+      passive: cfg.passive,
+      connectRetrySeconds: cfg.connectRetrySeconds ?? FSM_DEFAULTS.connectRetrySeconds,
+      idleHoldSeconds: cfg.idleHoldSeconds ?? FSM_DEFAULTS.idleHoldSeconds,
+      idleHoldMaxSeconds: cfg.idleHoldMaxSeconds ?? FSM_DEFAULTS.idleHoldMaxSeconds,
+      stableSeconds: FSM_DEFAULTS.stableSeconds,
+    };
+    this.main = this.newConnection('outbound');
+  }
+
+  get ebgp(): boolean {
+    return this.cfg.peerAsn !== this.cfg.local.asn;
+  }
+
+  get state(): FsmStateName {
+    return this.main.fsm.state;
+  }
+
+  get negotiated(): Negotiated | undefined {
+    return this.state === 'Established' ? this.negotiatedInfo : undefined;
+  }
+
+  get uptimeMs(): number | undefined {
+    return this.establishedSince === undefined ? undefined : this.deps.now() - this.establishedSince;
+  }
+
+  get lastErrorText(): string | undefined {
+    return this.lastError;
+  }
+
+  get stats(): Connection['stats'] {
+    return this.main.stats;
+  }
+
+  /** Our address on the established connection (the NEXT_HOP we advertise). */
+  get localAddress(): string | undefined {
+    return this.main.localAddress;
+  }
+
+  get connection(): Connection {
+    return this.main;
+  }
+
+  /** Change what our next OPEN says (e.g. the R bit after the initial sync is done). */
+  setLocalOpen(local: LocalOpenConfig): void {
+    this.open = buildOpen(local);
+  }
+
+  start(): void {
+    this.main.event({ type: 'start' });
+  }
+
+  stop(): void {
+    this.pending?.destroy();
+    this.pending = undefined;
+    this.main.event({ type: 'stop' });
+  }
+
+  /** Tear down without a NOTIFICATION, as on process exit (peers see TCP loss: graceful restart). */
+  destroy(): void {
+    this.pending?.destroy();
+    this.main.destroy();
+  }
+
+  /** An inbound connection from this peer's address, accepted by the speaker's listener. */
+  acceptInbound(socket: Socket): void {
+    const state = this.main.fsm.state;
+    if (state === 'Idle' && !this.main.fsm.running) {
+      socket.destroy();
+      return;
+    }
+    if (state === 'Idle' || state === 'Connect' || state === 'Active') {
+      // Replace the dial attempt (if any) with the peer's connection.
+      if (state === 'Idle') {
+        // Waiting out IdleHoldTime after a flap: the peer is back, so are we.
+        this.main.event({ type: 'start' });
+      }
+      this.main.close();
+      const c = this.newConnection('inbound');
+      this.main = c;
+      c.event({ type: 'start' });
+      c.attach(socket);
+      c.event({ type: 'tcp-accepted' });
+      return;
+    }
+    if ((state === 'OpenSent' || state === 'OpenConfirm') && this.pending === undefined) {
+      const c = this.newConnection('inbound');
+      this.pending = c;
+      c.event({ type: 'start' });
+      c.attach(socket);
+      c.event({ type: 'tcp-accepted' });
+      if (this.main.peerOpen !== undefined) this.resolve(this.main.peerOpen);
+      return;
+    }
+    // Established (CollisionDetectEstablishedState off) or a third connection: refuse it.
+    this.events.log(this, 'debug', 'refusing a second inbound connection', { state });
+    socket.destroy();
+  }
+
+  /** Send already-encoded UPDATE/ROUTE-REFRESH messages on the established connection. */
+  send(messages: readonly Buffer[]): void {
+    if (this.state !== 'Established') return;
+    for (const m of messages) {
+      this.main.stats.updatesOut++;
+      this.main.write(m);
+    }
+  }
+
+  private newConnection(origin: 'outbound' | 'inbound'): Connection {
+    const fsm: FsmConfig = origin === 'inbound' ? { ...this.fsmCfg, passive: true } : this.fsmCfg;
+    return new Connection({
+      fsm,
+      origin,
+      open: this.open,
+      validateOpen: (open) => validateOpen(open, { localAs: this.cfg.local.asn, peerAs: this.cfg.peerAsn, routerId: this.cfg.local.routerId }),
+      now: this.deps.now,
+      hooks: {
+        onActions: (conn, actions) => this.onActions(conn, actions),
+        onMessage: (conn, m) => {
+          if (conn === this.main) this.events.message(this, m);
+        },
+        onOpen: (conn, open) => {
+          const n = negotiate(this.open, open, { ebgp: this.ebgp });
+          conn.setContext(n.ctx);
+          if (conn === this.main) this.negotiatedInfo = n;
+          if (this.pending !== undefined) this.resolve(open);
+        },
+        onNotification: (_conn, n: NotificationMessage) => {
+          this.lastError = `received NOTIFICATION ${n.code}/${n.subcode}`;
+          this.events.log(this, 'warn', 'NOTIFICATION received', { code: n.code, subcode: n.subcode });
+        },
+        onClosed: (conn) => {
+          if (conn === this.pending) this.pending = undefined;
+        },
+      },
+    });
+  }
+
+  /** Both connections exist and the peer's identifier is known: keep one, Cease the other. */
+  private resolve(peerOpen: OpenMessage): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    const keep = resolveCollision({ localBgpId: bgpIdToNumber(this.cfg.local.routerId), remoteBgpId: bgpIdToNumber(peerOpen.bgpId) });
+    const [winner, loser] = this.main.origin === keep ? [this.main, pending] : [pending, this.main];
+    this.events.log(this, 'info', 'connection collision resolved', { kept: keep });
+    this.pending = undefined;
+    loser.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
+    loser.destroy();
+    if (winner !== this.main) {
+      this.main = winner;
+      if (winner.peerOpen !== undefined) this.negotiatedInfo = negotiate(this.open, winner.peerOpen, { ebgp: this.ebgp });
+      // The surviving inbound connection restarts the session by itself if it fails later.
+    }
+  }
+
+  private onActions(conn: Connection, actions: readonly FsmAction[]): void {
+    for (const a of actions) {
+      if (a.type === 'connect' && conn === this.main) this.dial(conn);
+      if (conn !== this.main) continue;
+      if (a.type === 'established') {
+        this.establishedSince = this.deps.now();
+        this.lastError = undefined;
+        if (this.pending !== undefined) {
+          this.pending.destroy();
+          this.pending = undefined;
+        }
+        const n = this.negotiatedInfo;
+        if (n !== undefined) {
+          this.events.log(this, 'info', 'session established', { holdTime: n.holdTime, families: n.families });
+          this.events.established(this, n);
+        }
+      }
+      if (a.type === 'send-notification') this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+      if (a.type === 'down') {
+        this.establishedSince = undefined;
+        this.events.log(this, 'info', 'session down', { reason: a.reason, graceful: a.graceful });
+        this.events.down(this, { reason: a.reason, graceful: a.graceful });
+        // An inbound main connection dies with its socket; dialling resumes on a fresh outbound one.
+        if (conn.origin === 'inbound' && !this.cfg.passive) this.restartOutbound();
+      }
+    }
+  }
+
+  private restartOutbound(): void {
+    const old = this.main;
+    const c = this.newConnection('outbound');
+    this.main = c;
+    // Keep the back-off: start after the same IdleHoldTime the old FSM armed.
+    const waitMs = Math.max(0, (old.fsm.idleHoldUntil ?? this.deps.now()) - this.deps.now());
+    setTimeout(() => {
+      if (this.main === c) c.event({ type: 'start' });
+    }, waitMs).unref();
+  }
+
+  private dial(conn: Connection): void {
+    const connect = this.deps.connect ?? ((o) => netConnect({ host: o.host, port: o.port, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) }));
+    const socket = connect({ host: this.cfg.peerAddress, port: this.cfg.peerPort, localAddress: this.cfg.localAddress });
+    let connected = false;
+    socket.setTimeout(this.fsmCfg.connectRetrySeconds * 1000);
+    socket.once('timeout', () => {
+      if (!connected) socket.destroy();
+    });
+    socket.once('connect', () => {
+      connected = true;
+      socket.setTimeout(0);
+      if (conn !== this.main || conn.fsm.state !== 'Connect') {
+        socket.destroy();
+        return;
+      }
+      conn.attach(socket);
+      conn.event({ type: 'tcp-connected' });
+    });
+    socket.once('close', () => {
+      if (!connected && conn === this.main) conn.event({ type: 'tcp-failed' });
+    });
+    socket.on('error', () => undefined);
+  }
+}
