@@ -5,11 +5,16 @@
 
 import type { IPBlock, LabelSelector, Pod, Protocol } from '../k8s/objects.js';
 import type { Family } from '../net/ip.js';
-import { formatCidr, parseCidr, splitCidr, type Cidr, familyOf, cidrCovers } from './cidr.js';
+import { formatCidr, formatIp, parseCidr, splitCidr, type Cidr, familyOf, cidrCovers } from './cidr.js';
 import type { IpSet, SetMember } from './ir.js';
 import { isActionable, type PolicyModel } from './model.js';
 import { setName } from './names.js';
 import { canonicalSelector, selectorMatches } from './selector.js';
+
+/** A hash:net entry as `ipset save` prints it: a host prefix without its length. */
+function netEntry(c: Cidr): string {
+  return c.prefix === (c.family === 4 ? 32 : 128) ? formatIp(c.family, c.addr) : formatCidr(c);
+}
 
 function byEntry(a: SetMember, b: SetMember): number {
   return a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0;
@@ -76,9 +81,9 @@ export class SetRegistry {
     const name = setName('blk', family, key);
     if (this.sets.has(name)) return name;
     const members = new Map<string, SetMember>();
-    for (const c of cidr.prefix === 0 ? splitCidr(cidr) : [cidr]) members.set(formatCidr(c), { entry: formatCidr(c), nomatch: false });
+    for (const c of cidr.prefix === 0 ? splitCidr(cidr) : [cidr]) members.set(netEntry(c), { entry: netEntry(c), nomatch: false });
     for (const e of excepts) {
-      const text = formatCidr(e);
+      const text = netEntry(e);
       // An except equal to a stored prefix (a /1 half of a /0) removes it instead.
       if (members.has(text)) members.delete(text);
       else members.set(text, { entry: text, nomatch: true });
