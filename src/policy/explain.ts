@@ -49,7 +49,7 @@ export interface Explanation {
   readonly ingress: SideResult;
 }
 
-export interface ExplainOptions extends Omit<CompileOptions, 'node'> {}
+export type ExplainOptions = Omit<CompileOptions, 'node'>;
 
 const OPEN: SideResult = { allowed: true, isolated: false, policies: [] };
 
