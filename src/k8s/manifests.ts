@@ -1,0 +1,348 @@
+// A directory of manifests as the "files" datastore: YAML (multi-document) or JSON text in, typed
+// objects out. Pure: manifests-dir.ts reads the files. A bad document is reported with where it
+// came from and why, and skipped; every other document still loads, so one broken NetworkPolicy
+// never takes the rest of the cluster's policy down with it. The checks on NetworkPolicy are the
+// API server's validation (pkg/apis/networking/validation), so what loads here is what a cluster
+// would have accepted.
+
+import { parseAllDocuments } from 'yaml';
+import { parseCidr, cidrCovers, canonicalIp } from '../policy/cidr.js';
+import type {
+  ContainerPort,
+  KubeObject,
+  LabelSelector,
+  LabelSelectorRequirement,
+  Namespace,
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkPolicyRule,
+  Node,
+  Pod,
+  PolicyType,
+  Protocol,
+} from './objects.js';
+
+export interface ManifestProblem {
+  /** File (or other source) name and the document's index in it, from 0. */
+  readonly source: string;
+  readonly index: number;
+  readonly kind: string | undefined;
+  readonly name: string | undefined;
+  readonly reason: string;
+}
+
+export interface ParsedManifests {
+  readonly objects: KubeObject[];
+  readonly problems: ManifestProblem[];
+}
+
+/** Kinds this datastore knows but the policy engine does not read; skipped without a problem. */
+const IGNORED_KINDS = new Set(['BGPPeer', 'BGPConfiguration', 'ConfigMap', 'Service', 'Endpoints', 'EndpointSlice']);
+
+class Invalid extends Error {}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function obj(v: unknown, path: string, optional = false): Obj | undefined {
+  if (v === undefined || v === null) {
+    if (optional) return undefined;
+    throw new Invalid(`${path}: required`);
+  }
+  if (!isObj(v)) throw new Invalid(`${path}: must be an object`);
+  return v;
+}
+
+function list(v: unknown, path: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new Invalid(`${path}: must be a list`);
+  return v;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v === '') throw new Invalid(`${path}: must be a non-empty string`);
+  return v;
+}
+
+function optStr(v: unknown, path: string): string | undefined {
+  return v === undefined || v === null ? undefined : str(v, path);
+}
+
+function labels(v: unknown, path: string): Record<string, string> {
+  const o = obj(v, path, true) ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(o)) {
+    if (typeof val !== 'string') throw new Invalid(`${path}.${k}: label values must be strings`);
+    out[k] = val;
+  }
+  return out;
+}
+
+function port(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new Invalid(`${path}: must be a port number 1-65535`);
+  return v;
+}
+
+function protocol(v: unknown, path: string): Protocol {
+  if (v === undefined || v === null) return 'TCP';
+  if (v === 'TCP' || v === 'UDP' || v === 'SCTP') return v;
+  throw new Invalid(`${path}: must be TCP, UDP or SCTP`);
+}
+
+const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
+function selector(v: unknown, path: string): LabelSelector {
+  const o = obj(v, path, true) ?? {};
+  const matchExpressions = list(o['matchExpressions'], `${path}.matchExpressions`).map((e, i): LabelSelectorRequirement => {
+    const p = `${path}.matchExpressions[${i}]`;
+    const r = obj(e, p) as Obj;
+    const operator = r['operator'];
+    if (typeof operator !== 'string' || !OPERATORS.has(operator)) throw new Invalid(`${p}.operator: must be In, NotIn, Exists or DoesNotExist`);
+    const values = list(r['values'], `${p}.values`).map((x, j) => {
+      if (typeof x !== 'string') throw new Invalid(`${p}.values[${j}]: must be a string`);
+      return x;
+    });
+    const needsValues = operator === 'In' || operator === 'NotIn';
+    if (needsValues && values.length === 0) throw new Invalid(`${p}.values: must be non-empty for ${operator}`);
+    if (!needsValues && values.length > 0) throw new Invalid(`${p}.values: must be empty for ${operator}`);
+    return { key: str(r['key'], `${p}.key`), operator: operator as LabelSelectorRequirement['operator'], values };
+  });
+  return { matchLabels: labels(o['matchLabels'], `${path}.matchLabels`), matchExpressions };
+}
+
+function ipBlock(v: Obj, path: string): NetworkPolicyPeer['ipBlock'] {
+  const cidrText = str(v['cidr'], `${path}.cidr`);
+  const cidr = parseCidr(cidrText);
+  if (cidr === undefined || !cidrText.includes('/')) throw new Invalid(`${path}.cidr: ${JSON.stringify(cidrText)} is not a CIDR`);
+  const except = list(v['except'], `${path}.except`).map((e, i) => {
+    const t = str(e, `${path}.except[${i}]`);
+    const c = parseCidr(t);
+    if (c === undefined || !t.includes('/')) throw new Invalid(`${path}.except[${i}]: ${JSON.stringify(t)} is not a CIDR`);
+    // API validation: every except lies strictly inside cidr (same family, longer prefix).
+    if (!cidrCovers(cidr, c) || c.prefix <= cidr.prefix) throw new Invalid(`${path}.except[${i}]: ${t} must be strictly within ${cidrText}`);
+    return t;
+  });
+  return { cidr: cidrText, except };
+}
+
+function peer(v: unknown, path: string): NetworkPolicyPeer {
+  const o = obj(v, path) as Obj;
+  const hasPod = o['podSelector'] !== undefined && o['podSelector'] !== null;
+  const hasNs = o['namespaceSelector'] !== undefined && o['namespaceSelector'] !== null;
+  const block = obj(o['ipBlock'], `${path}.ipBlock`, true);
+  if (block !== undefined) {
+    if (hasPod || hasNs) throw new Invalid(`${path}: ipBlock may not be combined with podSelector or namespaceSelector`);
+    return { ipBlock: ipBlock(block, `${path}.ipBlock`) };
+  }
+  if (!hasPod && !hasNs) throw new Invalid(`${path}: must set podSelector, namespaceSelector or ipBlock`);
+  return {
+    ...(hasPod ? { podSelector: selector(o['podSelector'], `${path}.podSelector`) } : {}),
+    ...(hasNs ? { namespaceSelector: selector(o['namespaceSelector'], `${path}.namespaceSelector`) } : {}),
+  };
+}
+
+const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function policyPort(v: unknown, path: string): NetworkPolicyPort {
+  const o = obj(v, path) as Obj;
+  const proto = protocol(o['protocol'], `${path}.protocol`);
+  const raw = o['port'];
+  const endRaw = o['endPort'];
+  if (raw === undefined || raw === null) {
+    if (endRaw !== undefined && endRaw !== null) throw new Invalid(`${path}.endPort: requires a numeric port`);
+    return { protocol: proto };
+  }
+  if (typeof raw === 'string') {
+    if (/^\d+$/.test(raw)) return numeric(Number(raw));
+    if (raw.length > 15 || !PORT_NAME.test(raw) || !/[a-z]/.test(raw)) throw new Invalid(`${path}.port: ${JSON.stringify(raw)} is not a valid port name`);
+    if (endRaw !== undefined && endRaw !== null) throw new Invalid(`${path}.endPort: may not be used with a named port`);
+    return { protocol: proto, port: raw };
+  }
+  return numeric(raw);
+
+  function numeric(n: unknown): NetworkPolicyPort {
+    const p = port(n, `${path}.port`);
+    if (endRaw === undefined || endRaw === null) return { protocol: proto, port: p };
+    const e = port(endRaw, `${path}.endPort`);
+    if (e < p) throw new Invalid(`${path}.endPort: must be >= port (${p})`);
+    return { protocol: proto, port: p, endPort: e };
+  }
+}
+
+function rule(v: unknown, path: string, peersKey: 'from' | 'to'): NetworkPolicyRule {
+  const o = obj(v, path, true) ?? {};
+  return {
+    peers: list(o[peersKey], `${path}.${peersKey}`).map((p, i) => peer(p, `${path}.${peersKey}[${i}]`)),
+    ports: list(o['ports'], `${path}.ports`).map((p, i) => policyPort(p, `${path}.ports[${i}]`)),
+  };
+}
+
+function meta(doc: Obj, namespaced: boolean): { name: string; namespace: string; labels: Record<string, string> } {
+  const m = obj(doc['metadata'], 'metadata') as Obj;
+  const name = str(m['name'], 'metadata.name');
+  const namespace = namespaced ? (optStr(m['namespace'], 'metadata.namespace') ?? 'default') : '';
+  return { name, namespace, labels: labels(m['labels'], 'metadata.labels') };
+}
+
+function networkPolicy(doc: Obj): NetworkPolicy {
+  const m = meta(doc, true);
+  const spec = obj(doc['spec'], 'spec') as Obj;
+  if (spec['podSelector'] === undefined || spec['podSelector'] === null) throw new Invalid('spec.podSelector: required (use {} to select every pod)');
+  let policyTypes: PolicyType[] | undefined;
+  if (spec['policyTypes'] !== undefined && spec['policyTypes'] !== null) {
+    policyTypes = list(spec['policyTypes'], 'spec.policyTypes').map((t, i) => {
+      if (t !== 'Ingress' && t !== 'Egress') throw new Invalid(`spec.policyTypes[${i}]: must be Ingress or Egress`);
+      return t;
+    });
+    if (policyTypes.length === 0) policyTypes = undefined;
+  }
+  return {
+    kind: 'NetworkPolicy',
+    namespace: m.namespace,
+    name: m.name,
+    podSelector: selector(spec['podSelector'], 'spec.podSelector'),
+    policyTypes,
+    ingress: list(spec['ingress'], 'spec.ingress').map((r, i) => rule(r, `spec.ingress[${i}]`, 'from')),
+    egress: list(spec['egress'], 'spec.egress').map((r, i) => rule(r, `spec.egress[${i}]`, 'to')),
+  };
+}
+
+function pod(doc: Obj): Pod {
+  const m = meta(doc, true);
+  const spec = obj(doc['spec'], 'spec', true) ?? {};
+  const status = obj(doc['status'], 'status', true) ?? {};
+  const ports: ContainerPort[] = [];
+  for (const [ci, c] of list(spec['containers'], 'spec.containers').entries()) {
+    const co = obj(c, `spec.containers[${ci}]`) as Obj;
+    for (const [pi, p] of list(co['ports'], `spec.containers[${ci}].ports`).entries()) {
+      const path = `spec.containers[${ci}].ports[${pi}]`;
+      const po = obj(p, path) as Obj;
+      ports.push({
+        name: optStr(po['name'], `${path}.name`),
+        containerPort: port(po['containerPort'], `${path}.containerPort`),
+        protocol: protocol(po['protocol'], `${path}.protocol`),
+      });
+    }
+  }
+  const ips: string[] = [];
+  for (const [i, e] of list(status['podIPs'], 'status.podIPs').entries()) {
+    const ip = str(obj(e, `status.podIPs[${i}]`)?.['ip'], `status.podIPs[${i}].ip`);
+    ips.push(ip);
+  }
+  const single = optStr(status['podIP'], 'status.podIP');
+  if (single !== undefined && !ips.includes(single)) ips.unshift(single);
+  const podIPs = ips.map((ip, i) => {
+    const c = canonicalIp(ip);
+    if (c === undefined) throw new Invalid(`status.podIPs[${i}]: ${JSON.stringify(ip)} is not an IP address`);
+    return c;
+  });
+  const hostNetwork = spec['hostNetwork'];
+  if (hostNetwork !== undefined && typeof hostNetwork !== 'boolean') throw new Invalid('spec.hostNetwork: must be a boolean');
+  return {
+    kind: 'Pod',
+    ...m,
+    nodeName: optStr(spec['nodeName'], 'spec.nodeName'),
+    hostNetwork: hostNetwork === true,
+    podIPs: [...new Set(podIPs)],
+    ports,
+    phase: optStr(status['phase'], 'status.phase'),
+  };
+}
+
+function namespace(doc: Obj): Namespace {
+  const m = meta(doc, false);
+  // The API server stamps this label on every namespace (since 1.21); policies select by it.
+  return { kind: 'Namespace', name: m.name, labels: { ...m.labels, 'kubernetes.io/metadata.name': m.name } };
+}
+
+function node(doc: Obj): Node {
+  const m = meta(doc, false);
+  const spec = obj(doc['spec'], 'spec', true) ?? {};
+  const status = obj(doc['status'], 'status', true) ?? {};
+  const podCIDRs = list(spec['podCIDRs'], 'spec.podCIDRs').map((c, i) => str(c, `spec.podCIDRs[${i}]`));
+  const single = optStr(spec['podCIDR'], 'spec.podCIDR');
+  if (single !== undefined && !podCIDRs.includes(single)) podCIDRs.unshift(single);
+  const addresses = list(status['addresses'], 'status.addresses').map((a, i) => {
+    const o = obj(a, `status.addresses[${i}]`) as Obj;
+    return { type: str(o['type'], `status.addresses[${i}].type`), address: str(o['address'], `status.addresses[${i}].address`) };
+  });
+  return { kind: 'Node', name: m.name, labels: m.labels, podCIDRs, addresses };
+}
+
+/** One document (or a `kind: List`'s items) to objects; throws Invalid. */
+function decode(doc: unknown, out: KubeObject[], report: (kind: string | undefined, name: string | undefined, reason: string) => void): void {
+  if (doc === null || doc === undefined) return; // an empty document between two `---`
+  if (!isObj(doc)) throw new Invalid('a document must be an object');
+  const kind = typeof doc['kind'] === 'string' ? doc['kind'] : undefined;
+  const name = isObj(doc['metadata']) && typeof doc['metadata']['name'] === 'string' ? doc['metadata']['name'] : undefined;
+  try {
+    switch (kind) {
+      case 'List':
+      case 'NamespaceList':
+      case 'PodList':
+      case 'NetworkPolicyList':
+      case 'NodeList':
+        for (const item of list(doc['items'], 'items')) decode(item, out, report);
+        return;
+      case 'Namespace':
+        out.push(namespace(doc));
+        return;
+      case 'Pod':
+        out.push(pod(doc));
+        return;
+      case 'Node':
+        out.push(node(doc));
+        return;
+      case 'NetworkPolicy':
+        if (doc['apiVersion'] !== undefined && doc['apiVersion'] !== 'networking.k8s.io/v1') {
+          throw new Invalid(`apiVersion ${JSON.stringify(doc['apiVersion'])}: only networking.k8s.io/v1 is supported`);
+        }
+        out.push(networkPolicy(doc));
+        return;
+      default:
+        if (kind !== undefined && IGNORED_KINDS.has(kind)) return;
+        throw new Invalid(kind === undefined ? 'kind: required' : `kind ${kind}: not supported`);
+    }
+  } catch (e) {
+    if (e instanceof Invalid) report(kind, name, e.message);
+    else throw e;
+  }
+}
+
+/** Parse one file's text. JSON is YAML, so one parser reads both. */
+export function parseManifests(text: string, source: string): ParsedManifests {
+  const objects: KubeObject[] = [];
+  const problems: ManifestProblem[] = [];
+  const docs = parseAllDocuments(text);
+  const all = Array.isArray(docs) ? docs : [docs];
+  for (const [index, d] of all.entries()) {
+    const report = (kind: string | undefined, name: string | undefined, reason: string): void => {
+      problems.push({ source, index, kind, name, reason });
+    };
+    if (d.errors.length > 0) {
+      report(undefined, undefined, `not valid YAML/JSON: ${d.errors[0]?.message.split('\n')[0] ?? 'parse error'}`);
+      continue;
+    }
+    try {
+      decode(d.toJS(), objects, report);
+    } catch (e) {
+      if (e instanceof Invalid) report(undefined, undefined, e.message);
+      else throw e;
+    }
+  }
+  return { objects, problems };
+}
+
+/** Later definitions of the same object replace earlier ones (as an apply would). */
+export function dedupe(objects: readonly KubeObject[]): KubeObject[] {
+  const byKey = new Map<string, KubeObject>();
+  for (const o of objects) {
+    const ns = o.kind === 'Pod' || o.kind === 'NetworkPolicy' ? o.namespace : '';
+    byKey.set(`${o.kind}/${ns}/${o.name}`, o);
+  }
+  return [...byKey.values()];
+}
