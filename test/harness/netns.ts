@@ -14,12 +14,14 @@
 // - Cleanup runs on success (cleanup()), on failure (withWorld's finally), on SIGINT/SIGTERM and
 //   on process exit (cleanupSync()).
 
-import { execFileSync, spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { execRunner } from '../../src/net/exec.js';
 import { ipBatch } from '../../src/net/ip.js';
 import type { RunResult } from '../../src/net/runner.js';
 import { sysctlSet } from '../../src/net/sysctl.js';
-import { withTimeout } from './wait.js';
+import { registerCleanup, spawnTracked, stopProc, unregisterCleanup, type Proc, type SpawnOptions } from './procs.js';
+
+export type { Proc, SpawnOptions } from './procs.js';
 
 export const NETNS_PREFIX = 'mt-';
 const OWNED = /^mt-(\d+)-\d+-\d+-/;
@@ -46,21 +48,6 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
 }
 
-export interface SpawnOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly cwd?: string;
-}
-
-export interface Proc {
-  readonly pid: number;
-  readonly argv: readonly string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** stdout and stderr so far (the last 256 KiB of each). */
-  output(): { stdout: string; stderr: string };
-  /** Signal the process group. */
-  kill(signal?: NodeJS.Signals): void;
-}
-
 export interface LinkOptions {
   readonly nameA?: string;
   readonly nameB?: string;
@@ -69,8 +56,6 @@ export interface LinkOptions {
   readonly addrB?: string | readonly string[];
   readonly mtu?: number;
 }
-
-const KEEP_OUTPUT = 256 * 1024;
 
 function addrLines(dev: string, addrs: string | readonly string[] | undefined): string[] {
   const list = addrs === undefined ? [] : typeof addrs === 'string' ? [addrs] : addrs;
@@ -135,29 +120,11 @@ export function sweepStale(): string[] {
   return swept;
 }
 
-const liveWorlds = new Set<World>();
-let handlersInstalled = false;
-
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', () => {
-    for (const w of liveWorlds) w.cleanupSync();
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      for (const w of liveWorlds) w.cleanupSync();
-      // Die of the same signal, so whoever sent it sees the usual status.
-      process.kill(process.pid, sig);
-    });
-  }
-}
-
 let worldSeq = 0;
 
 export class World {
   private readonly namespaces: Netns[] = [];
-  private readonly procs: (Proc & { child: ChildProcess })[] = [];
+  private readonly procs: Proc[] = [];
   private readonly ifCount = new Map<string, number>();
   private readonly id: number;
   private seq = 0;
@@ -166,8 +133,7 @@ export class World {
   constructor() {
     requireRoot();
     this.id = ++worldSeq;
-    liveWorlds.add(this);
-    installHandlers();
+    registerCleanup(this);
   }
 
   /** Namespaces this world made, still present. */
@@ -236,42 +202,7 @@ export class World {
     if (this.closed) throw new Error('world already cleaned up');
     // `ip netns exec` setns()es and then execs the program in place, so the PID we get is the
     // program's own.
-    const full = ['ip', 'netns', 'exec', ns.name, ...argv];
-    const child = spawnChild(full[0] as string, full.slice(1), {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(opts.env !== undefined ? { env: opts.env } : {}),
-      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-    });
-    if (child.pid === undefined) throw new Error(`could not start ${argv.join(' ')}`);
-    const pid = child.pid;
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout = (stdout + d.toString()).slice(-KEEP_OUTPUT);
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-KEEP_OUTPUT);
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-      child.on('error', () => resolve({ code: null, signal: null }));
-    });
-    const proc = {
-      pid,
-      argv,
-      exited,
-      child,
-      output: () => ({ stdout, stderr }),
-      kill: (signal: NodeJS.Signals = 'SIGTERM') => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        try {
-          process.kill(-pid, signal);
-        } catch {
-          // group already gone
-        }
-      },
-    };
+    const proc = spawnTracked(['ip', 'netns', 'exec', ns.name, ...argv], opts);
     this.procs.push(proc);
     return proc;
   }
@@ -281,17 +212,7 @@ export class World {
     if (this.closed) return;
     this.closed = true;
     const errors: unknown[] = [];
-    await Promise.all(
-      this.procs.map(async (p) => {
-        p.kill('SIGTERM');
-        try {
-          await withTimeout(p.exited, 3000, `pid ${p.pid} to exit`);
-        } catch {
-          p.kill('SIGKILL');
-          await withTimeout(p.exited, 3000, `pid ${p.pid} to die`).catch((e: unknown) => errors.push(e));
-        }
-      }),
-    );
+    await Promise.all(this.procs.map((p) => stopProc(p).catch((e: unknown) => errors.push(e))));
     for (const ns of [...this.namespaces].reverse()) {
       try {
         deleteNetnsSync(ns.name);
@@ -302,7 +223,7 @@ export class World {
     const left = listNetns().filter((n) => this.namespaces.some((ns) => ns.name === n));
     if (left.length > 0) errors.push(new Error(`namespaces left behind: ${left.join(', ')}`));
     this.namespaces.length = 0;
-    liveWorlds.delete(this);
+    unregisterCleanup(this);
     if (errors.length > 0) throw new AggregateError(errors, 'world cleanup failed');
   }
 
@@ -312,7 +233,7 @@ export class World {
     for (const p of this.procs) p.kill('SIGKILL');
     for (const ns of [...this.namespaces].reverse()) deleteNetnsSync(ns.name);
     this.namespaces.length = 0;
-    liveWorlds.delete(this);
+    unregisterCleanup(this);
   }
 }
 
