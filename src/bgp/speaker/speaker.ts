@@ -1,0 +1,574 @@
+// The BGP speaker: a listener, one Session per configured peer, a RIB per address family, and the
+// glue between them: UPDATEs into the RIB through loop checks and import policy, Loc-RIB changes
+// out to every peer's Adj-RIB-Out through the export rules and export policy, packed into as few
+// UPDATEs as fit. Graceful restart as helper (stale paths kept for the peer's restart time, flushed
+// by End-of-RIB) and as restarting speaker (R and F bits in OPEN, End-of-RIB after the initial
+// table). Route refresh both ways. Only configured peers may connect.
+//
+// Everything kernel-related stays outside: listeners of onRoutes() program the FIB.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  AFI_IPV4,
+  AFI_IPV6,
+  type AfiSafi,
+  type DecodeResult,
+  encodeMessage,
+  endOfRib,
+  endOfRibFamily,
+  formatPrefix,
+  packAnnouncements,
+  packWithdrawals,
+  parsePrefix,
+  type PathAttributes,
+  type Prefix,
+  SAFI_UNICAST,
+  updateRoutes,
+  validateUpdate,
+} from '../wire/index.js';
+import { LOCAL_SOURCE, Rib, type LocRibChange, type RibPath, type SourceInfo } from '../rib/rib.js';
+import { bgpIdToNumber } from '../fsm/collision.js';
+import type { Negotiated } from '../session/negotiate.js';
+import { Session } from '../session/session.js';
+import { ACCEPT_ALL, evaluatePolicy, type RoutePolicy } from './policy.js';
+import { exportAttributes, isLoop, toCandidate, type ExportPeer, type ExportSource, type LocalIdentity, type RouteAttrs } from './route-rules.js';
+
+export interface PeerSpec {
+  readonly address: string;
+  readonly asn: number;
+  readonly port?: number;
+  readonly passive?: boolean;
+  readonly routeReflectorClient?: boolean;
+  readonly holdTime?: number;
+  /** false, or the restart time to announce (seconds). */
+  readonly gracefulRestart?: false | { readonly restartTime: number };
+  readonly nextHopSelf?: boolean;
+  readonly localAddress?: string;
+  readonly importPolicy?: RoutePolicy;
+  readonly exportPolicy?: RoutePolicy;
+  readonly maxPrefix?: { readonly limit: number; readonly action: 'warn' | 'drop' | 'restart' };
+}
+
+export interface SpeakerConfig {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly clusterId?: string;
+  readonly listenAddress?: string;
+  /** 0 = do not listen (tests, or every peer dialled). */
+  readonly listenPort: number;
+  readonly holdTime?: number;
+  /** Families this speaker runs; a session carries those of its address family that both sides speak. */
+  readonly families?: readonly AfiSafi[];
+  /** We restarted with forwarding state preserved (kernel routes kept): set R and F in OPEN. */
+  readonly restarting?: boolean;
+  /** Seconds a restarting peer's stale paths are kept without its End-of-RIB (FRR's stalepath-time). */
+  readonly stalePathSeconds?: number;
+  readonly connectRetrySeconds?: number;
+}
+
+export interface PeerStatus {
+  readonly address: string;
+  readonly asn: number;
+  readonly state: string;
+  readonly uptimeMs: number | undefined;
+  readonly prefixesIn: number;
+  readonly prefixesOut: number;
+  readonly lastError: string | undefined;
+  readonly hostname: string | undefined;
+}
+
+export type RoutesListener = (afi: number, changes: readonly LocRibChange<RouteAttrs>[]) => void;
+
+export interface SpeakerLog {
+  (level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>): void;
+}
+
+const DEFAULT_FAMILIES: readonly AfiSafi[] = [
+  { afi: AFI_IPV4, safi: SAFI_UNICAST },
+  { afi: AFI_IPV6, safi: SAFI_UNICAST },
+];
+
+interface Peer {
+  spec: PeerSpec;
+  session: Session;
+  /** prefix -> serialized attributes we last sent. */
+  out: Map<string, string>;
+  pendingAnnounce: Map<string, RouteAttrs>;
+  pendingWithdraw: Set<string>;
+  staleTimer?: NodeJS.Timeout | undefined;
+  /** Families whose End-of-RIB we still wait for after a graceful restart of the peer. */
+  awaitingEor: Set<number>;
+}
+
+/** IPv4-mapped IPv6 (from a dual-stack listener) back to IPv4. */
+export function normaliseAddress(a: string | undefined): string {
+  if (a === undefined) return '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+function familyOfAddress(a: string): number {
+  return a.includes(':') ? AFI_IPV6 : AFI_IPV4;
+}
+
+export class Speaker {
+  readonly cfg: SpeakerConfig;
+  readonly me: LocalIdentity;
+  private readonly log: SpeakerLog;
+  private readonly now: () => number;
+  private readonly ribs = new Map<number, Rib<RouteAttrs>>();
+  private readonly peers = new Map<string, Peer>();
+  private readonly listeners: RoutesListener[] = [];
+  private server: Server | undefined;
+  private flushScheduled = false;
+  private readonly startedAt: number;
+
+  constructor(cfg: SpeakerConfig, deps: { log?: SpeakerLog; now?: () => number } = {}) {
+    this.cfg = cfg;
+    this.me = { asn: cfg.asn, routerId: cfg.routerId, clusterId: cfg.clusterId ?? cfg.routerId };
+    this.log = deps.log ?? (() => undefined);
+    this.now = deps.now ?? (() => Date.now());
+    this.startedAt = this.now();
+    for (const f of cfg.families ?? DEFAULT_FAMILIES) this.ribs.set(f.afi, new Rib<RouteAttrs>({ toCandidate }));
+  }
+
+  /** Listen for peers (if a port is configured). Resolves with the bound port. */
+  async start(): Promise<number> {
+    if (this.cfg.listenPort === 0 && this.cfg.listenAddress === undefined) return 0;
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: this.cfg.listenPort, host: this.cfg.listenAddress ?? '::', ipv6Only: false }, () => resolve());
+    });
+    const addr = server.address();
+    return typeof addr === 'object' && addr !== null ? addr.port : 0;
+  }
+
+  /** Stop: Cease to every peer (administrative shutdown) and close the listener. */
+  async stop(opts: { graceful?: boolean } = {}): Promise<void> {
+    for (const p of this.peers.values()) {
+      if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
+      // A graceful stop (agent restart) drops TCP without NOTIFICATION, so peers with graceful
+      // restart keep our routes (RFC 4724) while we are away.
+      if (opts.graceful === true) p.session.destroy();
+      else p.session.stop();
+    }
+    this.peers.clear();
+    const s = this.server;
+    this.server = undefined;
+    if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  onRoutes(l: RoutesListener): void {
+    this.listeners.push(l);
+  }
+
+  /** Make the configured peers exactly `specs`: add new ones, drop removed ones, update changed ones. */
+  setPeers(specs: readonly PeerSpec[]): void {
+    const want = new Map(specs.map((s) => [normaliseAddress(s.address), s]));
+    for (const [addr, p] of this.peers) {
+      const s = want.get(addr);
+      if (s === undefined) this.removePeer(addr);
+      else if (sessionDiffers(p.spec, s)) {
+        this.removePeer(addr);
+      } else if (JSON.stringify(p.spec) !== JSON.stringify(s)) {
+        const importChanged = JSON.stringify(p.spec.importPolicy) !== JSON.stringify(s.importPolicy);
+        p.spec = s;
+        if (importChanged) this.refreshFromPeer(p);
+        this.reexport(p);
+      }
+    }
+    for (const [addr, s] of want) if (!this.peers.has(addr)) this.addPeer(addr, s);
+  }
+
+  /** Originate (or replace) a route of ours: a podCIDR, a service range. */
+  originate(prefix: string, attrs: PathAttributes = {}): void {
+    const p = parsePrefix(prefix);
+    const rib = this.ribs.get(p.afi);
+    if (rib === undefined) throw new Error(`family of ${prefix} is not configured`);
+    const pa: PathAttributes = { origin: 'igp', asPath: [], ...attrs };
+    this.apply(p.afi, rib.upsert(formatPrefix(p), localSource, { pa, nextHop: '' }));
+  }
+
+  withdrawOrigin(prefix: string): void {
+    const p = parsePrefix(prefix);
+    const rib = this.ribs.get(p.afi);
+    if (rib !== undefined) this.apply(p.afi, rib.withdraw(formatPrefix(p), LOCAL_SOURCE));
+  }
+
+  /** Replace the whole set of originated prefixes. */
+  setOriginated(prefixes: readonly string[]): void {
+    const want = new Set(prefixes.map((s) => formatPrefix(parsePrefix(s))));
+    for (const [afi, rib] of this.ribs) {
+      for (const p of rib.pathsFrom(LOCAL_SOURCE)) if (!want.has(p.prefix)) this.apply(afi, rib.withdraw(p.prefix, LOCAL_SOURCE));
+    }
+    for (const p of want) if (this.ribs.get(parsePrefix(p).afi)?.pathsFrom(LOCAL_SOURCE).some((x) => x.prefix === p) !== true) this.originate(p);
+  }
+
+  /** The Loc-RIB of one family. */
+  locRib(afi: number): ReturnType<Rib<RouteAttrs>['locRib']> | [] {
+    return this.ribs.get(afi)?.locRib() ?? [];
+  }
+
+  status(): PeerStatus[] {
+    return [...this.peers.values()].map((p) => {
+      let inCount = 0;
+      for (const rib of this.ribs.values()) inCount += rib.pathsFrom(normaliseAddress(p.spec.address)).length;
+      return {
+        address: normaliseAddress(p.spec.address),
+        asn: p.spec.asn,
+        state: p.session.state,
+        uptimeMs: p.session.uptimeMs,
+        prefixesIn: inCount,
+        prefixesOut: p.out.size,
+        lastError: p.session.lastErrorText,
+        hostname: p.session.negotiated?.peerHostname,
+      };
+    });
+  }
+
+  private addPeer(addr: string, spec: PeerSpec): void {
+    const gr = spec.gracefulRestart ?? { restartTime: 120 };
+    const families = (this.cfg.families ?? DEFAULT_FAMILIES).filter((f) => f.afi === familyOfAddress(addr));
+    const restarting = this.cfg.restarting === true && gr !== false && this.now() - this.startedAt < gr.restartTime * 1000;
+    const session = new Session(
+      {
+        local: {
+          asn: this.cfg.asn,
+          routerId: this.cfg.routerId,
+          holdTime: spec.holdTime ?? this.cfg.holdTime ?? 90,
+          families,
+          ...(gr !== false
+            ? { gracefulRestart: { restartTime: gr.restartTime, restarting, forwardingPreserved: this.cfg.restarting === true ? families : [] } }
+            : {}),
+        },
+        peerAddress: addr,
+        peerAsn: spec.asn,
+        peerPort: spec.port ?? 179,
+        passive: spec.passive ?? false,
+        localAddress: spec.localAddress,
+        ...(this.cfg.connectRetrySeconds !== undefined ? { connectRetrySeconds: this.cfg.connectRetrySeconds } : {}),
+      },
+      {
+        established: (s, n) => this.onEstablished(addr, n),
+        message: (s, m) => this.onMessage(addr, m),
+        down: (s, info) => this.onDown(addr, info.graceful),
+        log: (s, level, msg, extra) => this.log(level, msg, { peer: addr, ...extra }),
+      },
+      { now: this.now },
+    );
+    const peer: Peer = { spec, session, out: new Map(), pendingAnnounce: new Map(), pendingWithdraw: new Set(), awaitingEor: new Set() };
+    this.peers.set(addr, peer);
+    session.start();
+  }
+
+  private removePeer(addr: string): void {
+    const p = this.peers.get(addr);
+    if (p === undefined) return;
+    if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
+    p.session.stop();
+    this.peers.delete(addr);
+    for (const [afi, rib] of this.ribs) this.apply(afi, rib.dropSource(addr));
+  }
+
+  private accept(socket: Socket): void {
+    const addr = normaliseAddress(socket.remoteAddress);
+    const p = this.peers.get(addr);
+    if (p === undefined) {
+      // Only configured peers: anything else is closed before a byte is read.
+      this.log('warn', 'refused BGP connection from an unconfigured address', { remote: addr });
+      socket.destroy();
+      return;
+    }
+    p.session.acceptInbound(socket);
+  }
+
+  private sourceInfo(addr: string, n: Negotiated | undefined): SourceInfo {
+    const p = this.peers.get(addr);
+    return { key: addr, bgpId: n !== undefined ? bgpIdToNumber(n.peerBgpId) : 0, ebgp: (p?.spec.asn ?? this.cfg.asn) !== this.cfg.asn };
+  }
+
+  private onEstablished(addr: string, n: Negotiated): void {
+    const p = this.peers.get(addr);
+    if (p === undefined) return;
+    // Helper side of graceful restart: the peer is back. Families it kept forwarding for keep
+    // their stale paths until its End-of-RIB; anything else is flushed now (RFC 4724 4.2).
+    if (p.staleTimer !== undefined) {
+      const kept = new Set((n.peerGracefulRestart?.families ?? []).filter((f) => f.forwardingState).map((f) => f.afi));
+      for (const [afi, rib] of this.ribs) {
+        if (kept.has(afi) && p.awaitingEor.has(afi)) continue;
+        p.awaitingEor.delete(afi);
+        this.apply(afi, rib.flushStale(addr));
+      }
+      if (p.awaitingEor.size === 0) {
+        clearTimeout(p.staleTimer);
+        p.staleTimer = undefined;
+      }
+    }
+    p.out.clear();
+    p.pendingAnnounce.clear();
+    p.pendingWithdraw.clear();
+    this.reexport(p);
+    this.flush();
+    // End-of-RIB after the initial table, for every family of the session.
+    const eors = n.families.map((f) => encodeMessage(endOfRib(f), n.ctx));
+    p.session.send(eors);
+  }
+
+  private onDown(addr: string, graceful: boolean): void {
+    const p = this.peers.get(addr);
+    if (p === undefined) return;
+    p.out.clear();
+    p.pendingAnnounce.clear();
+    p.pendingWithdraw.clear();
+    const gr = p.session.negotiated?.peerGracefulRestart ?? this.lastPeerGr.get(addr);
+    if (graceful && gr !== undefined && gr.restartTime > 0) {
+      // Keep the peer's paths as stale for its restart time (RFC 4724 4.2).
+      for (const rib of this.ribs.values()) rib.markStale(addr);
+      p.awaitingEor = new Set(this.ribs.keys());
+      if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
+      const ms = Math.max(gr.restartTime, this.cfg.stalePathSeconds ?? 0) * 1000;
+      p.staleTimer = setTimeout(() => this.expireStale(addr), ms);
+      p.staleTimer.unref();
+      this.log('info', 'peer restarting gracefully: keeping its routes as stale', { peer: addr, seconds: ms / 1000 });
+      return;
+    }
+    for (const [afi, rib] of this.ribs) this.apply(afi, rib.dropSource(addr));
+  }
+
+  /** The peer's GR capability seen on the last established session (negotiated is gone once down). */
+  private readonly lastPeerGr = new Map<string, NonNullable<Negotiated['peerGracefulRestart']>>();
+
+  private expireStale(addr: string): void {
+    const p = this.peers.get(addr);
+    if (p === undefined) return;
+    p.staleTimer = undefined;
+    p.awaitingEor.clear();
+    for (const [afi, rib] of this.ribs) this.apply(afi, rib.flushStale(addr));
+  }
+
+  private onMessage(addr: string, m: DecodeResult): void {
+    const p = this.peers.get(addr);
+    const n = p?.session.negotiated;
+    if (p === undefined || n === undefined) return;
+    if (n.peerGracefulRestart !== undefined) this.lastPeerGr.set(addr, n.peerGracefulRestart);
+    if (m.message.type === 'route-refresh') {
+      // Re-send our Adj-RIB-Out for that family (RFC 2918 4).
+      for (const k of [...p.out.keys()]) if (parsePrefix(k).afi === m.message.afi) p.out.delete(k);
+      this.reexport(p, m.message.afi);
+      this.flush();
+      return;
+    }
+    if (m.message.type !== 'update') return;
+    const eor = endOfRibFamily(m.message);
+    if (eor !== undefined) {
+      if (p.awaitingEor.delete(eor.afi)) {
+        const rib = this.ribs.get(eor.afi);
+        if (rib !== undefined) this.apply(eor.afi, rib.flushStale(addr));
+        if (p.awaitingEor.size === 0 && p.staleTimer !== undefined) {
+          clearTimeout(p.staleTimer);
+          p.staleTimer = undefined;
+        }
+      }
+      return;
+    }
+    const checked = validateUpdate({ message: m.message, problems: m.problems, action: m.action }, {
+      localAs: this.cfg.asn,
+      peerAs: p.spec.asn,
+      routerId: this.cfg.routerId,
+      localAddresses: [p.session.localAddress ?? ''].filter((x) => x !== ''),
+    });
+    for (const problem of checked.problems) this.log('warn', 'UPDATE problem (RFC 7606)', { peer: addr, action: problem.action, detail: problem.message });
+    const routes = updateRoutes(checked);
+    const source = this.sourceInfo(addr, n);
+    const byAfi = new Map<number, LocRibChange<RouteAttrs>[]>();
+    const add = (afi: number, cs: LocRibChange<RouteAttrs>[]) => {
+      if (cs.length > 0) byAfi.set(afi, [...(byAfi.get(afi) ?? []), ...cs]);
+    };
+    for (const w of routes.withdrawn) {
+      const rib = this.ribs.get(w.afi);
+      if (rib !== undefined) add(w.afi, rib.withdraw(formatPrefix(w), addr));
+    }
+    const loop = isLoop(routes.attributes, this.me);
+    for (const a of routes.announced) {
+      for (const prefix of a.prefixes) {
+        const rib = this.ribs.get(prefix.afi);
+        if (rib === undefined) continue;
+        const key = formatPrefix(prefix);
+        const verdict = loop === undefined ? evaluatePolicy(p.spec.importPolicy ?? ACCEPT_ALL, prefix, routes.attributes) : { accepted: false as const };
+        if (!verdict.accepted) {
+          add(prefix.afi, rib.withdraw(key, addr));
+          continue;
+        }
+        if (!this.admit(p, rib, key)) continue;
+        add(
+          prefix.afi,
+          rib.upsert(key, source, { pa: verdict.attrs, nextHop: a.nextHop ?? '', ...(a.linkLocalNextHop !== undefined ? { linkLocalNextHop: a.linkLocalNextHop } : {}) }),
+        );
+      }
+    }
+    for (const [afi, cs] of byAfi) this.apply(afi, cs);
+  }
+
+  /** Max-prefix (per peer, all families): may this new path be stored? */
+  private admit(p: Peer, rib: Rib<RouteAttrs>, key: string): boolean {
+    const mp = p.spec.maxPrefix;
+    if (mp === undefined) return true;
+    const addr = normaliseAddress(p.spec.address);
+    if (rib.pathsFrom(addr).some((x) => x.prefix === key)) return true;
+    let count = 0;
+    for (const r of this.ribs.values()) count += r.pathsFrom(addr).length;
+    if (count < mp.limit) return true;
+    this.log('warn', 'peer exceeded its maximum prefix count', { peer: addr, limit: mp.limit, action: mp.action });
+    if (mp.action === 'warn') return true;
+    if (mp.action === 'restart') {
+      // RFC 4486 Cease subcode 1, Maximum Number of Prefixes Reached; the session restarts after
+      // its idle hold time.
+      p.session.connection.event({ type: 'message-error', code: 6, subcode: 1 });
+    }
+    return false;
+  }
+
+  /** Loc-RIB changes: tell the kernel side, queue exports to every established peer. */
+  private apply(afi: number, changes: readonly LocRibChange<RouteAttrs>[]): void {
+    if (changes.length === 0) return;
+    for (const l of this.listeners) l(afi, changes);
+    for (const p of this.peers.values()) {
+      if (p.session.state !== 'Established') continue;
+      for (const c of changes) this.queueExport(p, c.prefix, c.now?.best);
+    }
+    this.scheduleFlush();
+  }
+
+  private exportPeer(p: Peer): ExportPeer | undefined {
+    const localAddress = normaliseAddress(p.session.localAddress);
+    if (localAddress === '') return undefined;
+    return {
+      key: normaliseAddress(p.spec.address),
+      ebgp: p.spec.asn !== this.cfg.asn,
+      routeReflectorClient: p.spec.routeReflectorClient ?? false,
+      nextHopSelf: p.spec.nextHopSelf ?? false,
+      localAddress,
+    };
+  }
+
+  private queueExport(p: Peer, prefix: string, best: RibPath<RouteAttrs> | undefined): void {
+    const to = this.exportPeer(p);
+    const n = p.session.negotiated;
+    if (to === undefined || n === undefined) return;
+    const pfx = parsePrefix(prefix);
+    if (!n.families.some((f) => f.afi === pfx.afi)) return;
+    let attrs: RouteAttrs | undefined;
+    if (best !== undefined) {
+      const fromPeer = this.peers.get(best.source.key);
+      const from: ExportSource = {
+        key: best.source.key,
+        local: best.source.key === LOCAL_SOURCE,
+        ebgp: best.source.ebgp,
+        routeReflectorClient: fromPeer?.spec.routeReflectorClient ?? false,
+        bgpId: fromPeer?.session.negotiated?.peerBgpId ?? '0.0.0.0',
+      };
+      attrs = exportAttributes(best.attrs, from, to, this.me);
+      if (attrs !== undefined) {
+        const v = evaluatePolicy(p.spec.exportPolicy ?? ACCEPT_ALL, pfx, attrs.pa);
+        attrs = v.accepted ? { ...attrs, pa: v.attrs } : undefined;
+      }
+    }
+    const key = attrs === undefined ? undefined : JSON.stringify(attrs);
+    if (key === p.out.get(prefix)) return;
+    if (attrs === undefined) {
+      p.pendingAnnounce.delete(prefix);
+      if (p.out.has(prefix)) p.pendingWithdraw.add(prefix);
+    } else {
+      p.pendingWithdraw.delete(prefix);
+      p.pendingAnnounce.set(prefix, attrs);
+    }
+  }
+
+  private reexport(p: Peer, afi?: number): void {
+    if (p.session.state !== 'Established') return;
+    for (const [a, rib] of this.ribs) {
+      if (afi !== undefined && a !== afi) continue;
+      for (const b of rib.locRib()) this.queueExport(p, b.best.prefix, b.best);
+    }
+    // Withdraw what we sent but no longer have (policy change).
+    for (const prefix of p.out.keys()) {
+      const rib = this.ribs.get(parsePrefix(prefix).afi);
+      if (rib?.best(prefix) === undefined) this.queueExport(p, prefix, undefined);
+    }
+    this.scheduleFlush();
+  }
+
+  private refreshFromPeer(p: Peer): void {
+    const n = p.session.negotiated;
+    if (n === undefined) return;
+    if (n.routeRefresh) {
+      p.session.send(n.families.map((f) => encodeMessage({ type: 'route-refresh', afi: f.afi, safi: f.safi, subtype: 0 }, n.ctx)));
+    } else {
+      // No route refresh: the only way to see the routes again is a new session.
+      p.session.connection.event({ type: 'message-error', code: 6, subcode: 6 });
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Coalesce everything one event-loop turn produced into as few UPDATEs as possible.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const p of this.peers.values()) {
+      const n = p.session.negotiated;
+      if (n === undefined || (p.pendingAnnounce.size === 0 && p.pendingWithdraw.size === 0)) continue;
+      const msgs: Buffer[] = [];
+      if (p.pendingWithdraw.size > 0) {
+        const ws: Prefix[] = [...p.pendingWithdraw].map(parsePrefix);
+        msgs.push(...packWithdrawals(ws, n.ctx));
+        for (const w of p.pendingWithdraw) p.out.delete(w);
+        p.pendingWithdraw.clear();
+      }
+      const groups = new Map<string, { attrs: RouteAttrs; prefixes: Prefix[] }>();
+      for (const [prefix, attrs] of p.pendingAnnounce) {
+        const pfx = parsePrefix(prefix);
+        const k = `${pfx.afi}|${JSON.stringify(attrs)}`;
+        const g = groups.get(k) ?? { attrs, prefixes: [] };
+        g.prefixes.push(pfx);
+        groups.set(k, g);
+        p.out.set(prefix, JSON.stringify(attrs));
+      }
+      p.pendingAnnounce.clear();
+      for (const g of groups.values()) {
+        const afi = g.prefixes[0]?.afi ?? AFI_IPV4;
+        msgs.push(
+          ...packAnnouncements(
+            {
+              afi: afi === AFI_IPV6 ? AFI_IPV6 : AFI_IPV4,
+              prefixes: g.prefixes,
+              attributes: g.attrs.pa,
+              nextHop: g.attrs.nextHop,
+              ...(g.attrs.linkLocalNextHop !== undefined ? { linkLocalNextHop: g.attrs.linkLocalNextHop } : {}),
+            },
+            n.ctx,
+          ),
+        );
+      }
+      p.session.send(msgs);
+    }
+  }
+}
+
+const localSource: SourceInfo = { key: LOCAL_SOURCE, bgpId: 0, ebgp: false };
+
+/** Changes that need a new session (OPEN content or transport). */
+function sessionDiffers(a: PeerSpec, b: PeerSpec): boolean {
+  return (
+    a.asn !== b.asn ||
+    (a.port ?? 179) !== (b.port ?? 179) ||
+    (a.passive ?? false) !== (b.passive ?? false) ||
+    (a.holdTime ?? 0) !== (b.holdTime ?? 0) ||
+    JSON.stringify(a.gracefulRestart) !== JSON.stringify(b.gracefulRestart) ||
+    a.localAddress !== b.localAddress
+  );
+}
