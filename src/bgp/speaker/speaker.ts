@@ -64,6 +64,8 @@ export interface SpeakerConfig {
   /** Seconds a restarting peer's stale paths are kept without its End-of-RIB (FRR's stalepath-time). */
   readonly stalePathSeconds?: number;
   readonly connectRetrySeconds?: number;
+  /** Accept loopback next hops: only when every peer is on this host (tests, loopback labs). */
+  readonly allowLoopbackNextHop?: boolean;
 }
 
 export interface PeerStatus {
@@ -376,7 +378,8 @@ export class Speaker {
       localAs: this.cfg.asn,
       peerAs: p.spec.asn,
       routerId: this.cfg.routerId,
-      localAddresses: [p.session.localAddress ?? ''].filter((x) => x !== ''),
+      localAddresses: [normaliseAddress(p.session.localAddress)].filter((x) => x !== ''),
+      allowLoopbackNextHop: this.cfg.allowLoopbackNextHop ?? false,
     });
     for (const problem of checked.problems) this.log('warn', 'UPDATE problem (RFC 7606)', { peer: addr, action: problem.action, detail: problem.message });
     const routes = updateRoutes(checked);

@@ -25,6 +25,11 @@ export interface SessionContext {
    * on by default there too). Default true; a route server peer would turn it off.
    */
   readonly enforceFirstAs?: boolean;
+  /**
+   * Accept 127/8 and ::1 next hops: only for speakers whose peers all live on one host (tests,
+   * single-host labs peering over loopback). Default false (RFC 1122 3.2.1.3).
+   */
+  readonly allowLoopbackNextHop?: boolean;
 }
 
 const isEbgp = (s: SessionContext): boolean => s.localAs !== s.peerAs;
@@ -58,25 +63,26 @@ export function validateOpen(open: OpenMessage, s: Pick<SessionContext, 'localAs
 }
 
 /** 0/8, 127/8, class D and E (incl. broadcast): never a usable next hop (RFC 1122 §3.2.1.3). */
-function martianV4(addr: string): boolean {
+function martianV4(addr: string, allowLoopback: boolean): boolean {
   const b = tryParseIpv4(addr);
   if (!b) return true;
   const first = b[0] ?? 0;
-  return first === 0 || first === 127 || first >= 224;
+  return first === 0 || (first === 127 && !allowLoopback) || first >= 224;
 }
 
 /** ::, ::1 and multicast (RFC 4291 §2.7). */
-function martianV6(addr: string): boolean {
+function martianV6(addr: string, allowLoopback: boolean): boolean {
   const b = tryParseIpv6(addr);
   if (!b) return true;
   if (b[0] === 0xff) return true;
   const allZeroHead = b.subarray(0, 15).every((x) => x === 0);
-  return allZeroHead && ((b[15] ?? 0) === 0 || b[15] === 1);
+  return allZeroHead && ((b[15] ?? 0) === 0 || (b[15] === 1 && !allowLoopback));
 }
 
 function nextHopProblem(addr: string, s: SessionContext, v6: boolean): WireError | undefined {
   const ours = s.localAddresses.includes(addr);
-  if (!ours && !(v6 ? martianV6(addr) : martianV4(addr))) return undefined;
+  const loop = s.allowLoopbackNextHop ?? false;
+  if (!ours && !(v6 ? martianV6(addr, loop) : martianV4(addr, loop))) return undefined;
   // RFC 4271 §6.3: a semantically wrong NEXT_HOP means the route is ignored, without NOTIFICATION;
   // RFC 7606 §7.3 names that treat-as-withdraw.
   return new WireError({ code: ErrorCode.UPDATE_MESSAGE, subcode: UpdateSubcode.INVALID_NEXT_HOP,
