@@ -113,9 +113,12 @@ export function decodeAttributes(field: Buffer, ctx: CodecContext): AttributesDe
     if (flags & AttrFlag.PARTIAL && spec.flags === (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) partial.push(typeCode);
     if (hdr === 4 && length <= 255) extendedLength.push(typeCode);
   }
-  if (unknown.length) into.unknown = unknown;
-  if (partial.length) into.partial = partial;
-  if (extendedLength.length) into.extendedLength = extendedLength;
+  // Canonical order (the order encodeAttributes writes), so decode(encode(decode(x))) is stable
+  // even for a peer that sends attributes out of order.
+  const byWire = (a: number, b: number): number => wireOrder(a) - wireOrder(b);
+  if (unknown.length) into.unknown = unknown.sort((a, b) => a.typeCode - b.typeCode);
+  if (partial.length) into.partial = partial.sort(byWire);
+  if (extendedLength.length) into.extendedLength = extendedLength.sort(byWire);
   return { attributes: into, problems };
 }
 

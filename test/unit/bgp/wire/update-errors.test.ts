@@ -137,12 +137,12 @@ describe('returned problems (RFC 7606 treat-as-withdraw / attribute-discard)', (
     expect(r.problems[0]?.notification.subcode).toBe(1);
   });
 
-  it('unknown optional attributes are kept raw, transitive or not', () => {
+  it('unknown optional attributes are kept raw, transitive or not, ordered by type code', () => {
     const r = decodeUpdate(update([ORIGIN, AS_PATH, NEXT_HOP, '80 fe 01 aa', 'c0 fd 00']), CTX);
     expect(r.problems).toEqual([]);
     expect(r.message.attributes.unknown).toEqual([
-      { flags: 0x80, typeCode: 0xfe, value: Buffer.from([0xaa]) },
       { flags: 0xc0, typeCode: 0xfd, value: Buffer.alloc(0) },
+      { flags: 0x80, typeCode: 0xfe, value: Buffer.from([0xaa]) },
     ]);
   });
 
