@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  asPathLength,
   attributesForPropagation,
   type BgpMessage,
   community,
@@ -19,6 +20,7 @@ import {
   notificationName,
   parseIpv6,
   parsePrefix,
+  prependAs,
   shutdownCommunication,
   shutdownNotification,
   WellKnownCommunity,
@@ -167,5 +169,26 @@ describe('encoder refuses what cannot be represented', () => {
   ] as const)('%s', (_n, m) => {
     // Deliberately out-of-contract input: the types would (rightly) reject some of it.
     expect(() => encodeMessage(m as unknown as BgpMessage, CTX)).toThrow(EncodeError);
+  });
+});
+
+describe('AS_PATH helpers', () => {
+  it('prependAs joins a leading sequence or opens a new one', () => {
+    expect(prependAs([{ type: 'sequence', asns: [2] }], 1)).toEqual([{ type: 'sequence', asns: [1, 2] }]);
+    expect(prependAs([{ type: 'set', asns: [2, 3] }], 1)).toEqual([
+      { type: 'sequence', asns: [1] },
+      { type: 'set', asns: [2, 3] },
+    ]);
+    expect(prependAs([], 64512, { confederation: true })).toEqual([{ type: 'confed-sequence', asns: [64512] }]);
+  });
+
+  it('asPathLength counts a set as one and confederation segments as zero (RFC 4271 §9.1.2.2, RFC 5065 §5.3)', () => {
+    expect(
+      asPathLength([
+        { type: 'confed-sequence', asns: [1, 2] },
+        { type: 'sequence', asns: [3, 4, 5] },
+        { type: 'set', asns: [6, 7] },
+      ]),
+    ).toBe(4);
   });
 });

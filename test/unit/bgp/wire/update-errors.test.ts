@@ -176,6 +176,7 @@ describe('thrown errors (session reset, AFI/SAFI disable)', () => {
     ['unrecognised well-known attribute', () => update([ORIGIN, AS_PATH, NEXT_HOP, '40 63 01 00']), 3, 2, 'session-reset', '40630100'],
     ['duplicate MP_UNREACH_NLRI', () => update(['80 0f 03 000201', '80 0f 03 000201'], ''), 3, 1, 'session-reset'],
     ['MP_REACH_NLRI shorter than AFI/SAFI', () => update(['80 0e 02 0002'], ''), 3, 9, 'session-reset'],
+    ['MP_REACH_NLRI header cut after its type', () => update([ORIGIN, '90 0e'], ''), 3, 1, 'session-reset'],
     ['MP_REACH_NLRI running past the field', () => update(['80 0e 20 0002 01 10'], ''), 3, 5, 'session-reset'],
     ['MP_REACH_NLRI IPv6 next hop of 7 octets', () => update(['80 0e 0b 0002 01 07 00000000000000 00', ORIGIN, AS_PATH], ''), 3, 9, 'af-disable'],
     ['MP_REACH_NLRI prefix /129', () => update(['80 0e 16 0002 01 10 fd000000000000000000000000000001 00 81', ORIGIN, AS_PATH], ''), 3, 9, 'af-disable'],
