@@ -34,8 +34,8 @@ export interface SessionContext {
 
 const isEbgp = (s: SessionContext): boolean => s.localAs !== s.peerAs;
 
-function openError(subcode: number, detail: string, data?: Uint8Array): WireError {
-  return new WireError({ code: ErrorCode.OPEN_MESSAGE, subcode, action: 'session-reset', detail, data });
+function openError(subcode: number, detail: string): WireError {
+  return new WireError({ code: ErrorCode.OPEN_MESSAGE, subcode, action: 'session-reset', detail });
 }
 
 /**
@@ -50,11 +50,8 @@ export function validateOpen(open: OpenMessage, s: Pick<SessionContext, 'localAs
   // RFC 6793 §4.1: AS_TRANS is never a real AS, so it cannot be the one in the capability.
   if (as4?.asn === AS_TRANS) throw openError(OpenSubcode.BAD_PEER_AS, 'AS_TRANS in the 4-octet AS capability');
   const asn = openAsn(open);
-  if (asn !== s.peerAs) {
-    const data = Buffer.alloc(2);
-    data.writeUInt16BE(open.myAs);
-    throw openError(OpenSubcode.BAD_PEER_AS, `peer AS ${asn}, configured ${s.peerAs}`, data);
-  }
+  // RFC 4271 §6.2 defines no data for Bad Peer AS.
+  if (asn !== s.peerAs) throw openError(OpenSubcode.BAD_PEER_AS, `peer AS ${asn}, configured ${s.peerAs}`);
   // RFC 6286 §2.2: any non-zero identifier, unique within the AS.
   if (open.bgpId === '0.0.0.0') throw openError(OpenSubcode.BAD_BGP_IDENTIFIER, 'BGP Identifier 0.0.0.0');
   if (s.localAs === s.peerAs && open.bgpId === s.routerId) {

@@ -95,8 +95,12 @@ export function firstAs(path: AsPath): number | undefined {
   return seg?.type === 'sequence' ? seg.asns[0] : undefined;
 }
 
-/** RFC 4271 §5.1.2 / RFC 5065: prepend an ASN as an eBGP speaker does. */
-export function prependAs(path: AsPath, asn: number, type: 'sequence' | 'confed-sequence' = 'sequence'): AsPath {
+/**
+ * RFC 4271 §5.1.2: prepend an ASN as an eBGP speaker does (into a leading AS_SEQUENCE, or a new
+ * one); `confederation` prepends to an AS_CONFED_SEQUENCE instead (RFC 5065 §4).
+ */
+export function prependAs(path: AsPath, asn: number, opts: { readonly confederation?: boolean } = {}): AsPath {
+  const type = opts.confederation ? 'confed-sequence' : 'sequence';
   const head = path[0];
   if (head && head.type === type && head.asns.length < 255) {
     return [{ type, asns: [asn, ...head.asns] }, ...path.slice(1)];

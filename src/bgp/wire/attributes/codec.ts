@@ -6,7 +6,7 @@
 
 import { AttrFlag, AttrType } from '../constants.js';
 import type { CodecContext } from '../context.js';
-import { EncodeError, WireError } from '../errors.js';
+import { EncodeError, WireError, type WireErrorInit } from '../errors.js';
 import { ErrorCode, UpdateSubcode } from '../notification-codes.js';
 import { AttrFault } from './fault.js';
 import type { MutablePathAttributes, PathAttributes } from './path-attributes.js';
@@ -21,14 +21,9 @@ export interface AttributesDecodeResult {
 
 const isMp = (t: number): boolean => t === AttrType.MP_REACH_NLRI || t === AttrType.MP_UNREACH_NLRI;
 
-function updateError(
-  subcode: number,
-  action: WireError['action'],
-  detail: string,
-  attr?: number,
-  data?: Uint8Array,
-): WireError {
-  return new WireError({ code: ErrorCode.UPDATE_MESSAGE, subcode, action, detail, attr, data });
+/** A WireError of code 3 (UPDATE Message Error); the rest as WireErrorInit. */
+function updateError(init: Omit<WireErrorInit, 'code'>): WireError {
+  return new WireError({ code: ErrorCode.UPDATE_MESSAGE, ...init });
 }
 
 /** Throws only for session-reset / af-disable; everything else is returned as a problem. */
@@ -54,16 +49,16 @@ export function decodeAttributes(field: Buffer, ctx: CodecContext): AttributesDe
     // treat-as-withdraw, and the Total Attribute Length still tells where the NLRI starts.
     // An MP_* attribute cut short hides NLRI we cannot withdraw, so that one resets (§5.3).
     if (left < hdr) {
-      report(updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, 'treat-as-withdraw', 'attribute header truncated'));
+      const mp = left >= 2 && isMp(typeCode);
+      report(updateError({ subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, detail: 'attribute header truncated',
+        action: mp ? 'session-reset' : 'treat-as-withdraw', attr: left >= 2 ? typeCode : undefined }));
       break;
     }
     const length = hdr === 4 ? field.readUInt16BE(pos + 2) : (field[pos + 2] ?? 0);
     if (hdr + length > left) {
       const action = isMp(typeCode) ? 'session-reset' : 'treat-as-withdraw';
-      report(
-        updateError(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, action, 'attribute overruns the attribute field', typeCode,
-          field.subarray(pos)),
-      );
+      report(updateError({ subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, action, attr: typeCode,
+        detail: 'attribute overruns the attribute field', data: field.subarray(pos) }));
       break;
     }
     const raw = field.subarray(pos, pos + hdr + length);
@@ -73,18 +68,16 @@ export function decodeAttributes(field: Buffer, ctx: CodecContext): AttributesDe
     const spec = ATTR_SPECS.get(typeCode);
     if (seen.has(typeCode)) {
       // RFC 7606 §3(g): a repeated MP_* resets; any other repeat is discarded, first one wins.
-      report(
-        updateError(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, isMp(typeCode) ? 'session-reset' : 'attribute-discard',
-          'duplicate attribute', typeCode, raw),
-      );
+      report(updateError({ subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, attr: typeCode, data: raw,
+        action: isMp(typeCode) ? 'session-reset' : 'attribute-discard', detail: 'duplicate attribute' }));
       continue;
     }
     seen.add(typeCode);
     if (!spec) {
       // RFC 4271 §6.3: an unrecognised well-known attribute is an error; optional ones are kept.
       if (!(flags & AttrFlag.OPTIONAL)) {
-        report(updateError(UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, 'session-reset',
-          'unrecognised well-known attribute', typeCode, raw));
+        report(updateError({ subcode: UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, action: 'session-reset',
+          attr: typeCode, data: raw, detail: 'unrecognised well-known attribute' }));
         continue;
       }
       unknown.push({ flags: flags & 0xf0, typeCode, value: Buffer.from(value) });
@@ -93,29 +86,33 @@ export function decodeAttributes(field: Buffer, ctx: CodecContext): AttributesDe
     const action = spec.action(ctx);
     if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== spec.flags) {
       // RFC 7606 §3(c): Optional/Transitive bits in conflict -> malformed, the attribute's action.
-      report(updateError(UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, action, `${spec.name} flags 0x${flags.toString(16)}`,
-        typeCode, raw));
+      report(updateError({ subcode: UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, action, attr: typeCode, data: raw,
+        detail: `${spec.name} flags 0x${flags.toString(16)}` }));
       continue;
     }
     if (ctx.fourOctetAs && (typeCode === AttrType.AS4_PATH || typeCode === AttrType.AS4_AGGREGATOR)) {
       // RFC 6793 §4.1: between NEW speakers these attributes have no business; discard them.
-      report(updateError(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'attribute-discard',
-        `${spec.name} from a 4-octet AS speaker`, typeCode, raw));
+      report(updateError({ subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, action: 'attribute-discard',
+        attr: typeCode, data: raw, detail: `${spec.name} from a 4-octet AS speaker` }));
       continue;
     }
     try {
       spec.read(value, ctx, into);
     } catch (e) {
       if (!(e instanceof AttrFault)) throw e;
-      report(updateError(e.subcode, action, `${spec.name}: ${e.message}`, typeCode, e.data ?? raw));
+      report(updateError({ subcode: e.subcode, action, attr: typeCode, data: e.data ?? raw,
+        detail: `${spec.name}: ${e.message}` }));
       continue;
     }
     if (flags & AttrFlag.PARTIAL && spec.flags === (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) partial.push(typeCode);
     if (hdr === 4 && length <= 255) extendedLength.push(typeCode);
   }
-  if (unknown.length) into.unknown = unknown;
-  if (partial.length) into.partial = partial;
-  if (extendedLength.length) into.extendedLength = extendedLength;
+  // Canonical order (the order encodeAttributes writes), so decode(encode(decode(x))) is stable
+  // even for a peer that sends attributes out of order.
+  const byWire = (a: number, b: number): number => wireOrder(a) - wireOrder(b);
+  if (unknown.length) into.unknown = unknown.sort((a, b) => a.typeCode - b.typeCode);
+  if (partial.length) into.partial = partial.sort(byWire);
+  if (extendedLength.length) into.extendedLength = extendedLength.sort(byWire);
   return { attributes: into, problems };
 }
 

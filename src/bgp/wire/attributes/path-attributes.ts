@@ -30,7 +30,7 @@ export interface PathAttributes {
   readonly as4Path?: AsPath;
   readonly as4Aggregator?: Aggregator;
   readonly largeCommunities?: readonly LargeCommunity[];
-  /** Attributes we do not decode, in the order received. */
+  /** Attributes we do not decode, by type code (the order they are re-sent in). */
   readonly unknown?: readonly UnknownAttribute[];
   /**
    * Type codes of known optional transitive attributes received with the Partial bit. RFC 4271

@@ -2,8 +2,7 @@
 // may carry a Shutdown Communication (RFC 8203, length limit raised to 255 by RFC 9003 §2): a
 // length octet and that many octets of UTF-8.
 
-import { notificationName } from '../notification-codes.js';
-import { CeaseSubcode, ErrorCode } from '../notification-codes.js';
+import { CeaseSubcode, ErrorCode, notificationName } from '../notification-codes.js';
 import type { WireError } from '../errors.js';
 
 export interface NotificationMessage {
@@ -45,12 +44,12 @@ export function shutdownCommunication(m: NotificationMessage): string | undefine
   }
 }
 
-/** Cease with a Shutdown Communication, cut to 255 octets on a character boundary (RFC 9003). */
-export function shutdownNotification(
-  text: string,
-  subcode: typeof CeaseSubcode.ADMINISTRATIVE_SHUTDOWN | typeof CeaseSubcode.ADMINISTRATIVE_RESET =
-    CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
-): NotificationMessage {
+/**
+ * Cease with a Shutdown Communication, cut to 255 octets on a character boundary (RFC 9003).
+ * Administrative Shutdown by default; `reset` gives Administrative Reset.
+ */
+export function shutdownNotification(text: string, opts: { readonly reset?: boolean } = {}): NotificationMessage {
+  const subcode = opts.reset ? CeaseSubcode.ADMINISTRATIVE_RESET : CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
   let bytes = Buffer.from(text, 'utf8');
   let chars = [...text];
   while (bytes.length > 255) {
