@@ -220,29 +220,4 @@ describe('speaker over loopback', () => {
     expect(a.speaker.status()[0]?.prefixesIn).toBe(3);
     expect(a.speaker.status()[0]?.state).toBe('Established');
   });
-
-  it('carries IPv6 over an IPv6 session', async () => {
-    const a = await node('::1', 64512, { routerId: '127.0.20.1' });
-    // Only one IPv6 loopback address exists: a second speaker listens on another port of ::1.
-    const bPort = await freePort('::1');
-    const bs = new Speaker({ asn: 65020, routerId: '127.0.20.2', listenAddress: '::1', listenPort: bPort, connectRetrySeconds: 1, allowLoopbackNextHop: true });
-    await bs.start();
-    live.push(bs);
-    const b: Node = { speaker: bs, addr: '::1', port: bPort };
-    // Same address on both sides: b dials a; a accepts passively. Addresses are equal, so peers
-    // are told apart by configuration alone (each has exactly one).
-    a.speaker.setPeers([{ address: '::1', asn: 65020, port: bPort, passive: true }]);
-    b.speaker.setPeers([{ address: '::1', asn: 64512, port: a.port }]);
-    await established(a);
-    b.speaker.originate('fd00:10:244:1::/64');
-    const got = await waitFor(
-      () => {
-        for (const x of a.speaker.locRib(2)) if (x.best.prefix === 'fd00:10:244:1::/64') return x;
-        return undefined;
-      },
-      { timeoutMs: 5000, what: 'the IPv6 route' },
-    );
-    expect(got.best.attrs.nextHop).toBe('::1');
-    expect(got.best.attrs.pa.asPath).toEqual([{ type: 'sequence', asns: [65020] }]);
-  });
 });

@@ -138,21 +138,17 @@ export class Session {
       socket.destroy();
       return;
     }
-    if (state === 'Idle' || state === 'Connect' || state === 'Active') {
-      // Replace the dial attempt (if any) with the peer's connection.
-      if (state === 'Idle') {
-        // Waiting out IdleHoldTime after a flap: the peer is back, so are we.
-        this.main.event({ type: 'start' });
-      }
-      this.main.close();
-      const c = this.newConnection('inbound');
-      this.main = c;
-      c.event({ type: 'start' });
-      c.attach(socket);
-      c.event({ type: 'tcp-accepted' });
+    if (state === 'Idle' || state === 'Active') {
+      // No connection and no dial in flight (passive, between retries, or waiting out the
+      // IdleHoldTime after a flap): the peer's connection becomes the session's.
+      this.main.destroy();
+      this.adoptInbound(socket);
       return;
     }
-    if ((state === 'OpenSent' || state === 'OpenConfirm') && this.pending === undefined) {
+    if (state !== 'Established' && this.pending === undefined) {
+      // A dial is in flight or has connected: two connections now exist. Both run until the
+      // peer's OPEN tells us its identifier; then both ends, comparing the same two
+      // identifiers, keep the same one (RFC 4271 6.8).
       const c = this.newConnection('inbound');
       this.pending = c;
       c.event({ type: 'start' });
@@ -164,6 +160,14 @@ export class Session {
     // Established (CollisionDetectEstablishedState off) or a third connection: refuse it.
     this.events.log(this, 'debug', 'refusing a second inbound connection', { state });
     socket.destroy();
+  }
+
+  private adoptInbound(socket: Socket): void {
+    const c = this.newConnection('inbound');
+    this.main = c;
+    c.event({ type: 'start' });
+    c.attach(socket);
+    c.event({ type: 'tcp-accepted' });
   }
 
   /** Send already-encoded UPDATE/ROUTE-REFRESH messages on the established connection. */
@@ -200,12 +204,21 @@ export class Session {
         },
         onClosed: (conn) => {
           if (conn === this.pending) this.pending = undefined;
+          // An inbound main connection ends with its socket; the session then dials again (after
+          // the back-off its FSM armed), unless the peer is passive and will call us.
+          if (conn === this.main && conn.origin === 'inbound' && !this.cfg.passive && !conn.closed) this.restartOutbound();
+          else if (conn === this.main && this.pending !== undefined && conn.fsm.state !== 'Established') {
+            // The main connection failed while the peer's own connection is still opening.
+            const p = this.pending;
+            this.pending = undefined;
+            this.main = p;
+          }
         },
       },
     });
   }
 
-  /** Both connections exist and the peer's identifier is known: keep one, Cease the other. */
+  /** Two connections exist and the peer's identifier is known: keep one, Cease the other. */
   private resolve(peerOpen: OpenMessage): void {
     const pending = this.pending;
     if (pending === undefined) return;
@@ -213,12 +226,13 @@ export class Session {
     const [winner, loser] = this.main.origin === keep ? [this.main, pending] : [pending, this.main];
     this.events.log(this, 'info', 'connection collision resolved', { kept: keep });
     this.pending = undefined;
+    // Cease / Connection Collision Resolution on the loser (RFC 4486 subcode 7), if it has a
+    // socket; a dial still in flight is simply abandoned (its socket is destroyed on connect).
     loser.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
     loser.destroy();
     if (winner !== this.main) {
       this.main = winner;
       if (winner.peerOpen !== undefined) this.negotiatedInfo = negotiate(this.open, winner.peerOpen, { ebgp: this.ebgp });
-      // The surviving inbound connection restarts the session by itself if it fails later.
     }
   }
 
@@ -244,8 +258,6 @@ export class Session {
         this.establishedSince = undefined;
         this.events.log(this, 'info', 'session down', { reason: a.reason, graceful: a.graceful });
         this.events.down(this, { reason: a.reason, graceful: a.graceful });
-        // An inbound main connection dies with its socket; dialling resumes on a fresh outbound one.
-        if (conn.origin === 'inbound' && !this.cfg.passive) this.restartOutbound();
       }
     }
   }
