@@ -3,6 +3,7 @@
 // stderr when stdout is empty); diagnostics go to stderr. This is the one place a CniError
 // becomes output.
 
+import { ExecError } from '../net/runner.js';
 import { CNI_CODES, CniError } from './errors.js';
 import { parseRequest, type CniRequest, type CniVerb } from './request.js';
 import { CURRENT_CNI_VERSION, versionInfo } from './version.js';
@@ -35,12 +36,19 @@ export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number
     if (result !== undefined) io.writeStdout(JSON.stringify(result) + '\n');
     return 0;
   } catch (e) {
-    const err =
-      e instanceof CniError
-        ? e
-        : new CniError(CNI_CODES.ioFailure, e instanceof Error ? e.message : String(e), e instanceof Error ? (e.stack ?? '') : '');
+    const err = toCniError(e);
     io.writeStdout(JSON.stringify(err.toJSON(cniVersion)) + '\n');
     io.writeStderr(`meridian-cni: ${err.message}\n`);
     return 1;
   }
+}
+
+/** The one mapping from anything thrown to the spec's error JSON. */
+export function toCniError(e: unknown): CniError {
+  if (e instanceof CniError) return e;
+  if (e instanceof ExecError) {
+    return new CniError(CNI_CODES.wiringFailed, `kernel tool failed: ${e.argv.join(' ')}`, e.stderr.trim() || e.message);
+  }
+  if (e instanceof Error) return new CniError(CNI_CODES.internal, e.message, e.stack ?? '');
+  return new CniError(CNI_CODES.internal, String(e));
 }

@@ -6,7 +6,7 @@
 import type { NetnsOption } from './ip.js';
 import type { Runner } from './runner.js';
 
-const KEY = /^[A-Za-z0-9_.\/-]+$/;
+const KEY = /^[A-Za-z0-9_./-]+$/;
 
 function checkKey(key: string): string {
   if (!KEY.test(key) || key.includes('..')) throw new Error(`bad sysctl key ${JSON.stringify(key)}`);
