@@ -3,22 +3,10 @@
 // library, no execa, no commander.
 
 import { readFileSync } from 'node:fs';
-import { cmdAdd } from './add.js';
-import { cmdCheck } from './check.js';
-import { cmdDel } from './del.js';
 import { defaultDeps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
-import { cmdGc } from './gc.js';
-import { runSkel, type CniHandlers } from './skel.js';
-import { cmdStatus } from './status.js';
-
-const handlers: CniHandlers = {
-  ADD: (req) => (req.verb === 'ADD' ? cmdAdd(req, defaultDeps) : Promise.reject(new Error('misrouted'))),
-  DEL: (req) => (req.verb === 'DEL' ? cmdDel(req, defaultDeps) : Promise.reject(new Error('misrouted'))),
-  CHECK: (req) => (req.verb === 'CHECK' ? cmdCheck(req, defaultDeps) : Promise.reject(new Error('misrouted'))),
-  GC: (req) => (req.verb === 'GC' ? cmdGc(req, defaultDeps) : Promise.reject(new Error('misrouted'))),
-  STATUS: (req) => (req.verb === 'STATUS' ? cmdStatus(req, defaultDeps) : Promise.reject(new Error('misrouted'))),
-};
+import { cniHandlers } from './handlers.js';
+import { runSkel } from './skel.js';
 
 function readStdin(): string {
   try {
@@ -28,7 +16,7 @@ function readStdin(): string {
   }
 }
 
-const status = await runSkel(handlers, {
+const status = await runSkel(cniHandlers(defaultDeps), {
   env: process.env,
   readStdin,
   writeStdout: (s) => process.stdout.write(s),
