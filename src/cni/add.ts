@@ -30,8 +30,8 @@ const fileExists = (e: unknown): boolean => e instanceof ExecError && /File exis
 export async function cmdAdd(req: AttachmentRequest, deps: Deps): Promise<Record<string, unknown>> {
   const conf = parseMeridianConf(req.conf);
   const netns = req.netns as string; // request.ts requires CNI_NETNS for ADD
-  if (!(await pathExists(netns))) throw new CniError(CNI_CODES.unknownContainer, `CNI_NETNS ${netns} does not exist`);
   const pools = await loadPools(conf);
+  if (!(await pathExists(netns))) throw new CniError(CNI_CODES.unknownContainer, `CNI_NETNS ${netns} does not exist`);
   const store = deps.store(conf);
 
   let out = await allocateIn(store, pools, req, deps.now());
