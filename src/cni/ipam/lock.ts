@@ -47,7 +47,8 @@ async function breakStale(path: string, isAlive: (pid: number) => boolean, stale
     return; // someone else broke or released it
   }
   const o = await ownerOf(aside);
-  const stillStale = o === undefined || (o.pid !== undefined ? !isAlive(o.pid) : true) || o.ageMs > staleMs;
+  // An empty file is a holder between open and write: stale only by age, as in withLockFile.
+  const stillStale = o === undefined || (o.pid !== undefined && !isAlive(o.pid)) || o.ageMs > staleMs;
   if (!stillStale) await link(aside, path).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
 }
