@@ -12,7 +12,9 @@
 // Node start on the dev VM).
 //
 // Everything runs in namespaces this script creates (mrdb-<pid>-*) and removes on exit, also on
-// Ctrl-C; nothing touches the root namespace. Prints JSON with p50/p90/p95 and ratios.
+// Ctrl-C; nothing touches the root namespace. Prints JSON with p50/p90/p95 and ratios, and
+// meridianVersionMs: the p50 of meridian-cni answering VERSION, i.e. Node.js start + bundle load,
+// the part of every meridian-cni exec that is not its work.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -177,16 +179,21 @@ async function runImpl(name, impl, conc, rep, samples) {
   return failures;
 }
 
-async function floor(conc) {
+async function floor(conc, argv = ['/bin/true'], env = {}) {
   const xs = [];
-  await pool(Array.from({ length: PODS }), conc, async () => xs.push((await exec(['/bin/true'], {}, '')).ms));
+  await pool(Array.from({ length: PODS }), conc, async () => xs.push((await exec(argv, env, '')).ms));
   return round(pct(xs, 50));
 }
 
 const samples = [];
 const failures = [];
 const floors = {};
-for (const conc of CONCURRENCY) floors[`c${conc}`] = await floor(conc);
+// What a Node.js plugin pays before any work: meridian-cni answering VERSION (start, load, exit).
+const nodeStart = {};
+for (const conc of CONCURRENCY) {
+  floors[`c${conc}`] = await floor(conc);
+  nodeStart[`c${conc}`] = await floor(conc, IMPLS['meridian-cni'].argv, { CNI_COMMAND: 'VERSION' });
+}
 for (let rep = 0; rep < REPEATS; rep++) {
   for (const conc of CONCURRENCY) {
     for (const [name, impl] of Object.entries(IMPLS)) failures.push(...(await runImpl(name, impl, conc, rep, samples)));
@@ -225,6 +232,7 @@ const report = {
   pods: PODS,
   repeats: REPEATS,
   floorMs: floors,
+  meridianVersionMs: nodeStart,
   results: rows,
   ratios,
   failures,
