@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerInstallCniCommand } from './install-cni-command.js';
 import { registerPolicyCommand } from './policy-command.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommand(program);
   registerPolicyCommand(program);
+  registerInstallCniCommand(program);
   // Subcommands inherit exitOverride only when it is set before they are added; set it again so
   // usage errors anywhere in the tree reach main.ts as CommanderError.
   for (const c of allCommands(program)) c.exitOverride();

@@ -12,6 +12,16 @@ export const CNI_CODES = {
   tryAgainLater: 11,
   pluginNotAvailable: 50,
   pluginLimitedConnectivity: 51,
+  // Codes 100 and up are the plugin's own (SPEC.md "Error": 0-99 are reserved for the spec).
+  poolExhausted: 100,
+  /** A kernel tool (ip, nsenter) failed while wiring or unwiring; details carry argv and stderr. */
+  wiringFailed: 101,
+  /** CHECK found the attachment missing or different from prevResult. */
+  checkFailed: 102,
+  /** ADD found CNI_IFNAME already present in the container (SPEC.md ADD: "must" error). */
+  interfaceExists: 103,
+  /** Anything unexpected; the same number pkg/skel uses (types.ErrInternal). */
+  internal: 999,
 } as const;
 
 export type CniCode = (typeof CNI_CODES)[keyof typeof CNI_CODES];
@@ -21,8 +31,6 @@ export type CniCode = (typeof CNI_CODES)[keyof typeof CNI_CODES];
 export class CniError extends Error {
   readonly cniCode: CniCode;
   readonly details: string;
-  /** The config's cniVersion when the error arose after the config was read; replies use it. */
-  cniVersion: string | undefined;
 
   constructor(cniCode: CniCode, msg: string, details = '') {
     super(msg);

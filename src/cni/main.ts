@@ -1,15 +1,25 @@
 // Entry point of the meridian-cni binary. The runtime starts this once per pod per verb, so it
-// imports only node built-ins and src/cni: no logger, no schema library, no execa at load time.
+// imports only node built-ins and src/cni (+ the src/net adapters it needs): no logger, no schema
+// library, no execa, no commander.
 
 import { readFileSync } from 'node:fs';
-import { runSkel, type CniHandlers } from './skel.js';
+import { defaultDeps } from './deps.js';
+import { CNI_CODES, CniError } from './errors.js';
+import { cniHandlers } from './handlers.js';
+import { runSkel } from './skel.js';
 
-const handlers: CniHandlers = {};
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    throw new CniError(CNI_CODES.ioFailure, 'cannot read the network config from stdin', e instanceof Error ? e.message : '');
+  }
+}
 
 // No top-level await: this file is bundled as CommonJS (see scripts/build.mjs).
-void runSkel(handlers, {
+void runSkel(cniHandlers(defaultDeps), {
   env: process.env,
-  readStdin: () => readFileSync(0, 'utf8'),
+  readStdin,
   writeStdout: (s) => process.stdout.write(s),
   writeStderr: (s) => process.stderr.write(s),
 }).then((status) => {

@@ -88,15 +88,7 @@ export function parseRequest(env: Env, readStdin: () => string): CniRequest {
   // `CNI_COMMAND=VERSION meridian-cni` on a terminal answers at once.
   if (verb === 'VERSION') return { verb };
 
-  const conf = parseNetConf(readStdin());
-  try {
-    return requestFor(verb, env, conf);
-  } catch (e) {
-    // Errors after the config is read are answered in the config's version (SPEC: results and
-    // errors use the cniVersion of the request).
-    if (e instanceof CniError) e.cniVersion = conf.cniVersion;
-    throw e;
-  }
+  return requestFor(verb, env, parseNetConf(readStdin()));
 }
 
 function requestFor(verb: Exclude<CniVerb, 'VERSION'>, env: Env, conf: NetConf): CniRequest {

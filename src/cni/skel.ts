@@ -3,9 +3,10 @@
 // stderr when stdout is empty); diagnostics go to stderr. This is the one place a CniError
 // becomes output.
 
+import { ExecError } from '../net/runner.js';
 import { CNI_CODES, CniError } from './errors.js';
 import { parseRequest, type CniRequest, type CniVerb } from './request.js';
-import { CURRENT_CNI_VERSION, versionInfo } from './version.js';
+import { CURRENT_CNI_VERSION, SUPPORTED_CNI_VERSIONS, versionInfo } from './version.js';
 
 export type CniHandler = (req: CniRequest) => Promise<unknown>;
 export type CniHandlers = Partial<Record<Exclude<CniVerb, 'VERSION'>, CniHandler>>;
@@ -20,8 +21,10 @@ export interface SkelIo {
 /** Runs one invocation and returns the process exit status. */
 export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number> {
   let cniVersion = CURRENT_CNI_VERSION;
+  let stdin: string | undefined;
+  const readStdin = (): string => (stdin ??= io.readStdin());
   try {
-    const req = parseRequest(io.env, io.readStdin);
+    const req = parseRequest(io.env, readStdin);
     if (req.verb === 'VERSION') {
       io.writeStdout(JSON.stringify(versionInfo()) + '\n');
       return 0;
@@ -35,12 +38,30 @@ export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number
     if (result !== undefined) io.writeStdout(JSON.stringify(result) + '\n');
     return 0;
   } catch (e) {
-    const err =
-      e instanceof CniError
-        ? e
-        : new CniError(CNI_CODES.ioFailure, e instanceof Error ? e.message : String(e), e instanceof Error ? (e.stack ?? '') : '');
-    io.writeStdout(JSON.stringify(err.toJSON(err.cniVersion ?? cniVersion)) + '\n');
+    const err = toCniError(e);
+    // An env error found after the config was read still answers in the config's version.
+    cniVersion = stdin !== undefined ? (configVersion(stdin) ?? cniVersion) : cniVersion;
+    io.writeStdout(JSON.stringify(err.toJSON(cniVersion)) + '\n');
     io.writeStderr(`meridian-cni: ${err.message}\n`);
     return 1;
+  }
+}
+
+/** The one mapping from anything thrown to the spec's error JSON. */
+export function toCniError(e: unknown): CniError {
+  if (e instanceof CniError) return e;
+  if (e instanceof ExecError) {
+    return new CniError(CNI_CODES.wiringFailed, `kernel tool failed: ${e.argv.join(' ')}`, e.stderr.trim() || e.message);
+  }
+  if (e instanceof Error) return new CniError(CNI_CODES.internal, e.message, e.stack ?? '');
+  return new CniError(CNI_CODES.internal, String(e));
+}
+
+function configVersion(stdin: string): string | undefined {
+  try {
+    const v = (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion;
+    return typeof v === 'string' && SUPPORTED_CNI_VERSIONS.includes(v) ? v : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@
 // and names it ("Command failed -:N"), which ends up in the ExecError's stderr.
 
 import { batchLine } from './batch-line.js';
-import { ipArgv, type Runner } from './runner.js';
+import { ExecError, ipArgv, type Runner } from './runner.js';
 
 export type Family = 4 | 6;
 
@@ -145,4 +145,30 @@ export interface KernelLinkAddresses {
 
 export async function listAddresses(run: Runner, opts: NetnsOption & { dev?: string } = {}): Promise<KernelLinkAddresses[]> {
   return ipJson<KernelLinkAddresses>(run, ['addr', 'show', ...(opts.dev !== undefined ? ['dev', opts.dev] : [])], opts);
+}
+
+/**
+ * Several reads in one exec: `ip -json -batch -` prints one JSON document per line, in order.
+ * With `details`, links carry linkinfo (the kind: veth, bridge, ...).
+ */
+export async function ipJsonBatch(
+  run: Runner,
+  lines: readonly string[],
+  opts: NetnsOption & { details?: boolean } = {},
+): Promise<unknown[][]> {
+  if (lines.length === 0) return [];
+  const global = opts.details === true ? ['-d', '-json'] : ['-json'];
+  const r = await run({ ...ipArgv([...global, '-batch', '-'], opts.netns), input: lines.join('\n') + '\n' });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('['))
+    .map((l) => JSON.parse(l) as unknown[]);
+}
+
+/** Delete a link; true if it existed. A missing link is not an error (idempotent teardown). */
+export async function deleteLink(run: Runner, name: string, opts: NetnsOption = {}): Promise<boolean> {
+  const r = await run({ ...ipArgv(['link', 'del', 'dev', name], opts.netns), okExitCodes: [1] });
+  if (r.exitCode === 0) return true;
+  if (/Cannot find device/.test(r.stderr)) return false;
+  throw new ExecError({ argv: r.argv, exitCode: r.exitCode, stderr: r.stderr });
 }

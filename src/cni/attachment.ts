@@ -1,0 +1,52 @@
+// Helpers shared by the per-verb files: the attachment request type, pools from config and node
+// file, and the sweep's "is this allocation's container gone" probe.
+
+import { access } from 'node:fs/promises';
+import type { CniRequest } from './request.js';
+import type { MeridianConf } from './conf.js';
+import { readNodeFile } from './ipam/node-file.js';
+import { resolvePools, usesPodCidr, type Pool } from './ipam/pools.js';
+import { releaseGone, type Allocation } from './ipam/allocator.js';
+import type { IpamStore } from './ipam/store.js';
+import { hostVethName } from './names.js';
+import { hostVethExists } from './wiring.js';
+
+export type AttachmentRequest = Extract<CniRequest, { verb: 'ADD' | 'DEL' | 'CHECK' }>;
+
+export async function loadPools(conf: MeridianConf): Promise<Pool[]> {
+  const podCidrs = usesPodCidr(conf.ranges) ? (await readNodeFile(conf.nodeFile)).podCIDRs : undefined;
+  return resolvePools(conf.ranges, podCidrs);
+}
+
+export async function pathExists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Long enough that no ADD still sits between allocating and creating its veth. */
+export const SWEEP_GRACE_MS = 60_000;
+
+/**
+ * Release allocations whose container is gone: no host veth (the pair dies with the pod netns)
+ * and no netns path. The probes run before taking the lock (they are slow-ish and need no lock);
+ * the grace period covers a concurrent ADD that allocated and has not wired yet.
+ */
+export async function sweep(store: IpamStore, now: number): Promise<Allocation[]> {
+  const state = await store.read();
+  const gone = new Set<string>();
+  await Promise.all(
+    state.allocations.map(async (a) => {
+      if (now - a.at < SWEEP_GRACE_MS) return;
+      const vethGone = !(await hostVethExists(hostVethName(a.containerId, a.ifname)));
+      const nsGone = a.netns === undefined || !(await pathExists(a.netns));
+      if (vethGone && nsGone) gone.add(`${a.containerId}\n${a.ifname}`);
+    }),
+  );
+  if (gone.size === 0) return [];
+  return store.update((s) => {
+    const r = releaseGone(s, { now, graceMs: SWEEP_GRACE_MS, gone: (a) => gone.has(`${a.containerId}\n${a.ifname}`) });
+    return { state: r.state, value: r.released };
+  });
+}

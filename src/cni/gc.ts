@@ -1,0 +1,34 @@
+// GC (SPEC.md 1.1): release every allocation not held by a valid attachment, delete the host veths
+// of those attachments, then sweep allocations whose containers are gone. Keeps going past errors
+// and reports them all at the end, as the spec asks. The runtime never runs GC beside ADD or DEL
+// on this network, but the store lock is taken anyway.
+
+import { sweep } from './attachment.js';
+import { parseMeridianConf } from './conf.js';
+import type { Deps } from './deps.js';
+import { CNI_CODES, CniError } from './errors.js';
+import { releaseInvalid } from './ipam/allocator.js';
+import { hostVethName } from './names.js';
+import type { CniRequest } from './request.js';
+import { unwire } from './wiring.js';
+
+export async function cmdGc(req: Extract<CniRequest, { verb: 'GC' | 'STATUS' }>, deps: Deps): Promise<undefined> {
+  const conf = parseMeridianConf(req.conf);
+  const valid = conf.validAttachments;
+  // Without the list every attachment would look invalid; refuse rather than unwire the node.
+  if (valid === undefined) throw new CniError(CNI_CODES.invalidNetworkConfig, 'network config: GC needs cni.dev/valid-attachments');
+  const store = deps.store(conf);
+  const errors: string[] = [];
+  const released = await store.update((s) => {
+    const r = releaseInvalid(s, valid);
+    return r.released.length > 0 ? { state: r.state, value: r.released } : { value: r.released };
+  });
+  const names = new Set(released.map((a) => hostVethName(a.containerId, a.ifname)));
+  for (const v of valid) names.delete(hostVethName(v.containerId, v.ifname));
+  for (const name of names) {
+    await unwire(deps.run, name).catch((e: unknown) => errors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+  await sweep(store, deps.now()).catch((e: unknown) => errors.push(`sweep: ${e instanceof Error ? e.message : String(e)}`));
+  if (errors.length > 0) throw new CniError(CNI_CODES.internal, `GC finished with ${errors.length} error(s)`, errors.join('\n'));
+  return undefined;
+}

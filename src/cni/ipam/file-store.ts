@@ -1,0 +1,70 @@
+// The on-disk IPAM store: <dataDir>/<network>/allocations.json under <dataDir>/<network>/lock.
+// One JSON document rather than host-local's file per IP: one read and one write per ADD. Writes
+// go to a temporary file renamed over the old one, so a reader (CHECK) or a plugin killed
+// mid-write never sees half a document. No fsync: it cost 6 ms per write on the dev VM (ext4),
+// about a tenth of an ADD; ext4 (auto_da_alloc) flushes a file renamed over another anyway, and
+// what a power loss could still cost is the newest allocations of containers that did not survive
+// the reboot either (their netns are gone, so the sweep and the runtime's re-ADDs converge).
+// host-local does not fsync either.
+
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CNI_CODES, CniError } from '../errors.js';
+import { EMPTY_STATE, type IpamState } from './allocator.js';
+import { withLockFile, type LockOptions } from './lock.js';
+import type { IpamStore, StoreStep } from './store.js';
+
+export function networkDir(dataDir: string, network: string): string {
+  return join(dataDir, network);
+}
+
+function parseState(text: string, path: string): IpamState {
+  try {
+    const doc = JSON.parse(text) as Partial<IpamState>;
+    if (!Array.isArray(doc.allocations)) throw new Error('allocations is not a list');
+    return { allocations: doc.allocations, lastReserved: doc.lastReserved ?? {} };
+  } catch (e) {
+    throw new CniError(CNI_CODES.ioFailure, `IPAM state ${path} is corrupt`, e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function load(path: string): Promise<IpamState> {
+  try {
+    return parseState(await readFile(path, 'utf8'), path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_STATE;
+    throw e;
+  }
+}
+
+async function save(path: string, state: IpamState): Promise<void> {
+  const tmp = `${path}.tmp.${process.pid}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(state) + '\n');
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+export function fileStore(dataDir: string, network: string, lockOpts: LockOptions = {}): IpamStore {
+  const dir = networkDir(dataDir, network);
+  const statePath = join(dir, 'allocations.json');
+  const lockPath = join(dir, 'lock');
+  return {
+    read: () => load(statePath),
+    async update<T>(step: StoreStep<T>): Promise<T> {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return withLockFile(
+        lockPath,
+        async () => {
+          const r = step(await load(statePath));
+          if (r.state !== undefined) await save(statePath, r.state);
+          return r.value;
+        },
+        lockOpts,
+      );
+    },
+  };
+}

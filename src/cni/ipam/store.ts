@@ -1,0 +1,32 @@
+// The port between the pure allocator and where its state lives. `update` runs a pure step under
+// the store's exclusive lock: read the state, compute, persist the new state if there is one, unlock.
+// file-store.ts is the real one; memoryStore is the fake for unit tests.
+
+import { EMPTY_STATE, type IpamState } from './allocator.js';
+
+export type StoreStep<T> = (state: IpamState) => { readonly state?: IpamState; readonly value: T };
+
+export interface IpamStore {
+  update<T>(step: StoreStep<T>): Promise<T>;
+  /** A consistent snapshot without taking the lock (writes are atomic renames). */
+  read(): Promise<IpamState>;
+}
+
+export function memoryStore(initial: IpamState = EMPTY_STATE): IpamStore & { readonly current: () => IpamState } {
+  let state = initial;
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    current: () => state,
+    read: () => Promise.resolve(state),
+    update<T>(step: StoreStep<T>): Promise<T> {
+      // Serialise like the file lock does, so tests see the same semantics.
+      const next = queue.then(() => {
+        const r = step(state);
+        if (r.state !== undefined) state = r.state;
+        return r.value;
+      });
+      queue = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
