@@ -26,6 +26,7 @@ export const CONFIG_DEFAULTS = {
       // RFC 4271 suggests 90 s; BIRD defaults to 240 and FRR to 180.
       holdTime: 90,
       gracefulRestart: true,
+      nextHopSelf: false,
     },
     // RFC 4724 allows up to 4095 s; 120 s is what BIRD and FRR default to.
     gracefulRestartTime: 120,
@@ -35,6 +36,9 @@ export const CONFIG_DEFAULTS = {
     // Unassigned in iproute2's rt_protos (BIRD is 12, zebra 11, FRR's bgp 186, babel 42).
     protocol: 180,
     table: 254,
+    // Our own metric, so `ip route replace` never matches (and overwrites) a foreign route to the
+    // same prefix: the kernel keys routes by destination, table and metric.
+    metric: 20,
   },
   policy: { enabled: true },
   clusterCIDRs: [] as string[],
@@ -71,6 +75,31 @@ export function isCidr(s: string): boolean {
 
 const D = CONFIG_DEFAULTS;
 
+const prefixMatch = z.strictObject({
+  cidr,
+  ge: z.number().int().min(0).max(128).optional(),
+  le: z.number().int().min(0).max(128).optional(),
+});
+const communityText = z.string().regex(/^\d{1,5}:\d{1,5}$/, { message: 'must be ASN:VALUE, e.g. 65000:100' });
+const routePolicy = z.strictObject({
+  rules: z
+    .array(
+      z.strictObject({
+        match: z.strictObject({ prefixes: z.array(prefixMatch).optional(), communities: z.array(communityText).optional() }).optional(),
+        action: z.enum(['accept', 'reject']),
+        set: z
+          .strictObject({
+            localPref: z.number().int().min(0).max(4294967295).optional(),
+            med: z.number().int().min(0).max(4294967295).optional(),
+            addCommunities: z.array(communityText).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
+  defaultAction: z.enum(['accept', 'reject']),
+});
+
 const peerSchema = z.strictObject({
   address: ipAddress,
   asn,
@@ -81,6 +110,12 @@ const peerSchema = z.strictObject({
   gracefulRestart: z
     .union([z.boolean(), z.strictObject({ restartTime })])
     .default(D.bgp.peer.gracefulRestart),
+  nextHopSelf: z.boolean().default(D.bgp.peer.nextHopSelf),
+  /** Source address for the session (outbound connections). */
+  sourceAddress: ipAddress.optional(),
+  maxPrefix: z.strictObject({ limit: z.number().int().min(1), action: z.enum(['warn', 'drop', 'restart']) }).optional(),
+  importPolicy: routePolicy.optional(),
+  exportPolicy: routePolicy.optional(),
 });
 
 const datastoreSchema = z
@@ -103,6 +138,10 @@ const bgpSchema = z.strictObject({
   peers: z.array(peerSchema).default([]),
   nodeMesh: z.boolean().default(D.bgp.nodeMesh),
   gracefulRestartTime: restartTime.default(D.bgp.gracefulRestartTime),
+  /** Route reflector cluster ID (RFC 4456); defaults to the router ID. */
+  clusterId: ipv4Address.optional(),
+  /** Prefixes to originate besides the node's podCIDRs. */
+  advertise: z.array(cidr).default([]),
 });
 
 const listenAddress = z.string().refine(isHostPort, { message: 'must be HOST:PORT, e.g. 0.0.0.0:9493 or [::1]:9493' });
@@ -124,6 +163,7 @@ export function configSchema(ctx: { defaultNodeName: string }) {
       .strictObject({
         protocol: z.number().int().min(5).max(255).default(D.routes.protocol),
         table: z.number().int().min(1).max(4294967295).default(D.routes.table),
+        metric: z.number().int().min(1).max(4294967295).default(D.routes.metric),
       })
       .prefault({}),
     policy: z.strictObject({ enabled: z.boolean().default(D.policy.enabled) }).prefault({}),

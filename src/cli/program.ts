@@ -3,9 +3,11 @@
 
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBgpCommand } from './bgp-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerInstallCniCommand } from './install-cni-command.js';
 import { registerPolicyCommand } from './policy-command.js';
+import { registerStatusCommand } from './status-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('meridian')
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerConfigCommand(program);
+  registerBgpCommand(program);
+  registerStatusCommand(program);
   registerPolicyCommand(program);
   registerInstallCniCommand(program);
   // Subcommands inherit exitOverride only when it is set before they are added; set it again so

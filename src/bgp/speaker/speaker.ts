@@ -100,6 +100,8 @@ interface Peer {
   staleTimer?: NodeJS.Timeout | undefined;
   /** Families whose End-of-RIB we still wait for after a graceful restart of the peer. */
   awaitingEor: Set<number>;
+  /** Families the peer has sent End-of-RIB for on the current session (its initial table is in). */
+  eorReceived: Set<number>;
 }
 
 /** IPv4-mapped IPv6 (from a dual-stack listener) back to IPv4. */
@@ -120,6 +122,7 @@ export class Speaker {
   private readonly ribs = new Map<number, Rib<RouteAttrs>>();
   private readonly peers = new Map<string, Peer>();
   private readonly listeners: RoutesListener[] = [];
+  private readonly syncListeners: (() => void)[] = [];
   private server: Server | undefined;
   private flushScheduled = false;
   private readonly startedAt: number;
@@ -163,6 +166,28 @@ export class Speaker {
 
   onRoutes(l: RoutesListener): void {
     this.listeners.push(l);
+  }
+
+  /** Called whenever a peer completes its initial table (End-of-RIB) or a session changes state. */
+  onSyncChange(l: () => void): void {
+    this.syncListeners.push(l);
+  }
+
+  /**
+   * Every configured peer is established and has sent End-of-RIB for each family of its session:
+   * the Loc-RIB holds everything the network has to say (RFC 4724 4.1 selection deferral ends).
+   */
+  synced(): boolean {
+    for (const p of this.peers.values()) {
+      const n = p.session.negotiated;
+      if (n === undefined) return false;
+      if (!n.families.every((f) => p.eorReceived.has(f.afi))) return false;
+    }
+    return true;
+  }
+
+  private notifySync(): void {
+    for (const l of this.syncListeners) l();
   }
 
   /** Make the configured peers exactly `specs`: add new ones, drop removed ones, update changed ones. */
@@ -259,7 +284,15 @@ export class Speaker {
       },
       { now: this.now },
     );
-    const peer: Peer = { spec, session, out: new Map(), pendingAnnounce: new Map(), pendingWithdraw: new Set(), awaitingEor: new Set() };
+    const peer: Peer = {
+      spec,
+      session,
+      out: new Map(),
+      pendingAnnounce: new Map(),
+      pendingWithdraw: new Set(),
+      awaitingEor: new Set(),
+      eorReceived: new Set(),
+    };
     this.peers.set(addr, peer);
     session.start();
   }
@@ -310,6 +343,7 @@ export class Speaker {
     p.out.clear();
     p.pendingAnnounce.clear();
     p.pendingWithdraw.clear();
+    p.eorReceived.clear();
     this.reexport(p);
     this.flush();
     // End-of-RIB after the initial table, for every family of the session.
@@ -320,6 +354,8 @@ export class Speaker {
   private onDown(addr: string, graceful: boolean): void {
     const p = this.peers.get(addr);
     if (p === undefined) return;
+    p.eorReceived.clear();
+    this.notifySync();
     p.out.clear();
     p.pendingAnnounce.clear();
     p.pendingWithdraw.clear();
@@ -364,6 +400,8 @@ export class Speaker {
     if (m.message.type !== 'update') return;
     const eor = endOfRibFamily(m.message);
     if (eor !== undefined) {
+      p.eorReceived.add(eor.afi);
+      this.notifySync();
       if (p.awaitingEor.delete(eor.afi)) {
         const rib = this.ribs.get(eor.afi);
         if (rib !== undefined) this.apply(eor.afi, rib.flushStale(addr));

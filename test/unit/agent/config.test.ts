@@ -20,8 +20,8 @@ describe('agent config', () => {
     expect(c).toEqual({
       nodeName: 'host-1',
       datastore: { type: 'kubernetes' },
-      bgp: { asn: 64512, listenAddress: '::', listenPort: 179, peers: [], nodeMesh: true, gracefulRestartTime: 120 },
-      routes: { protocol: 180, table: 254 },
+      bgp: { asn: 64512, listenAddress: '::', listenPort: 179, peers: [], nodeMesh: true, gracefulRestartTime: 120, advertise: [] },
+      routes: { protocol: 180, table: 254, metric: 20 },
       policy: { enabled: true },
       clusterCIDRs: [],
       statusSocket: '/var/run/meridian/meridian.sock',
@@ -47,8 +47,17 @@ describe('agent config', () => {
       ctx,
     );
     expect(c.bgp.peers).toEqual([
-      { address: '192.0.2.254', asn: 65000, port: 179, passive: false, routeReflectorClient: false, holdTime: 90, gracefulRestart: true },
-      { address: '2001:db8::1', asn: 65001, port: 1179, passive: true, routeReflectorClient: true, holdTime: 0, gracefulRestart: { restartTime: 300 } },
+      { address: '192.0.2.254', asn: 65000, port: 179, passive: false, routeReflectorClient: false, holdTime: 90, gracefulRestart: true, nextHopSelf: false },
+      {
+        address: '2001:db8::1',
+        asn: 65001,
+        port: 1179,
+        passive: true,
+        routeReflectorClient: true,
+        holdTime: 0,
+        gracefulRestart: { restartTime: 300 },
+        nextHopSelf: false,
+      },
     ]);
   });
 

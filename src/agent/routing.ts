@@ -1,0 +1,199 @@
+// The routing half of the agent: the BGP speaker configured from the agent config and this node's
+// Node object, and the route programmer that mirrors its Loc-RIB into the kernel. Used by
+// `meridian bgp run` (standalone, files datastore) and by the full agent.
+//
+// Restart behaviour (graceful restart, restarting speaker): if routes of our protocol are already
+// in the kernel when we start, a previous run left them and they still forward traffic. We then
+// announce R and F in OPEN (peers keep our routes), keep the kernel as it is until every peer has
+// sent End-of-RIB or the restart time ran out, and only then reconcile: forwarding never stops.
+
+import type { Runner } from '../net/runner.js';
+import type { Logger } from '../logging/logger.js';
+import { Speaker, type PeerSpec, type PeerStatus } from '../bgp/speaker/speaker.js';
+import type { RoutePolicy } from '../bgp/speaker/policy.js';
+import { formatPrefix, parsePrefix } from '../bgp/wire/index.js';
+import { desiredRoutes } from '../routes/desired.js';
+import type { DesiredRoute } from '../routes/plan.js';
+import { RouteProgrammer } from '../routes/programmer.js';
+import type { AgentConfig, PeerConfig } from './config.js';
+
+export interface NodeInfo {
+  readonly name: string;
+  readonly podCIDRs: readonly string[];
+  readonly internalIPs: readonly string[];
+}
+
+/** This node's routing facts from its Node object. Pure. */
+export function nodeInfo(node: { name: string; podCIDRs: readonly string[]; addresses: readonly { type: string; address: string }[] }): NodeInfo {
+  return {
+    name: node.name,
+    podCIDRs: node.podCIDRs.map((c) => formatPrefix(parsePrefix(c))),
+    internalIPs: node.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address),
+  };
+}
+
+/** The router ID: configured, else the node's IPv4 InternalIP. */
+export function routerIdFor(cfg: AgentConfig, node: NodeInfo): string {
+  const id = cfg.bgp.routerId ?? node.internalIPs.find((a) => !a.includes(':'));
+  if (id === undefined) throw new Error(`bgp.routerId is not set and node ${node.name} has no IPv4 InternalIP`);
+  return id;
+}
+
+function policy(p: PeerConfig['importPolicy']): RoutePolicy | undefined {
+  if (p === undefined) return undefined;
+  return {
+    defaultAction: p.defaultAction,
+    rules: p.rules.map((r) => ({
+      action: r.action,
+      ...(r.match !== undefined ? { match: r.match } : {}),
+      ...(r.set !== undefined ? { set: r.set } : {}),
+    })),
+  };
+}
+
+/** Config peers -> speaker peers. Pure. */
+export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
+  return cfg.bgp.peers.map((p) => {
+    const gr = p.gracefulRestart;
+    const importPolicy = policy(p.importPolicy);
+    const exportPolicy = policy(p.exportPolicy);
+    return {
+      address: p.address,
+      asn: p.asn,
+      port: p.port,
+      passive: p.passive,
+      routeReflectorClient: p.routeReflectorClient,
+      holdTime: p.holdTime,
+      gracefulRestart: gr === false ? false : { restartTime: gr === true ? cfg.bgp.gracefulRestartTime : gr.restartTime },
+      nextHopSelf: p.nextHopSelf,
+      ...(p.sourceAddress !== undefined ? { localAddress: p.sourceAddress } : {}),
+      ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
+      ...(importPolicy !== undefined ? { importPolicy } : {}),
+      ...(exportPolicy !== undefined ? { exportPolicy } : {}),
+    };
+  });
+}
+
+export interface RoutingStatus {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly restarting: boolean;
+  readonly peers: readonly PeerStatus[];
+  readonly originated: readonly string[];
+  readonly routes: readonly DesiredRoute[];
+}
+
+export class Routing {
+  private readonly cfg: AgentConfig;
+  private readonly log: Logger;
+  private readonly run: Runner;
+  private readonly netns: string | undefined;
+  private speaker: Speaker | undefined;
+  private programmer: RouteProgrammer | undefined;
+  private node: NodeInfo | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarting = false;
+
+  constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string }) {
+    this.cfg = cfg;
+    this.log = deps.log;
+    this.run = deps.run;
+    this.netns = deps.netns;
+  }
+
+  /** Start the speaker and the programmer for this node. */
+  async start(node: NodeInfo): Promise<{ port: number }> {
+    this.node = node;
+    const programmer = new RouteProgrammer({
+      run: this.run,
+      netns: this.netns,
+      protocol: this.cfg.routes.protocol,
+      table: this.cfg.routes.table,
+      metric: this.cfg.routes.metric,
+      onApplied: (ops, ms) => this.log.info({ ops: ops.length, ms: Math.round(ms * 10) / 10 }, 'kernel routes reconciled'),
+      onError: (e) => this.log.error({ err: e }, 'route programming failed; will retry on the next change'),
+    });
+    this.programmer = programmer;
+    // Routes of our protocol already in the kernel: a previous run's, still forwarding.
+    this.restarting = (await programmer.observe()).length > 0;
+    if (this.restarting) programmer.hold();
+
+    const speaker = new Speaker(
+      {
+        asn: this.cfg.bgp.asn,
+        routerId: routerIdFor(this.cfg, node),
+        ...(this.cfg.bgp.clusterId !== undefined ? { clusterId: this.cfg.bgp.clusterId } : {}),
+        listenAddress: this.cfg.bgp.listenAddress,
+        listenPort: this.cfg.bgp.listenPort,
+        restarting: this.restarting,
+      },
+      { log: (level, msg, extra) => this.log[level](extra ?? {}, msg) },
+    );
+    this.speaker = speaker;
+    speaker.onRoutes(() => this.program());
+    speaker.onSyncChange(() => {
+      if (this.restarting && speaker.synced()) this.endRestart('every peer sent End-of-RIB');
+    });
+    const port = await speaker.start();
+    speaker.setPeers(peerSpecs(this.cfg));
+    speaker.setOriginated([...node.podCIDRs, ...this.cfg.bgp.advertise]);
+    if (this.restarting) {
+      this.log.info({ seconds: this.cfg.bgp.gracefulRestartTime }, 'restarting with routes in the kernel: keeping them until peers resync');
+      this.restartTimer = setTimeout(() => this.endRestart('restart time elapsed'), this.cfg.bgp.gracefulRestartTime * 1000);
+      this.restartTimer.unref();
+      if (this.cfg.bgp.peers.length === 0) this.endRestart('no peers');
+    } else {
+      this.program();
+    }
+    return { port };
+  }
+
+  /** The Node object changed: originate its current podCIDRs. */
+  updateNode(node: NodeInfo): void {
+    this.node = node;
+    this.speaker?.setOriginated([...node.podCIDRs, ...this.cfg.bgp.advertise]);
+    this.program();
+  }
+
+  private endRestart(why: string): void {
+    if (!this.restarting) return;
+    this.restarting = false;
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.log.info({ why }, 'graceful restart done: reconciling kernel routes');
+    this.program();
+    this.programmer?.release();
+  }
+
+  private program(): void {
+    const s = this.speaker;
+    const p = this.programmer;
+    if (s === undefined || p === undefined || this.node === undefined) return;
+    const locRib = [...s.locRib(1), ...s.locRib(2)];
+    p.setDesired(desiredRoutes({ locRib, blackholes: this.node.podCIDRs }));
+  }
+
+  status(): RoutingStatus {
+    return {
+      asn: this.cfg.bgp.asn,
+      routerId: this.speaker?.me.routerId ?? '',
+      restarting: this.restarting,
+      peers: this.speaker?.status() ?? [],
+      originated: [...(this.node?.podCIDRs ?? []), ...this.cfg.bgp.advertise],
+      routes: this.programmer?.installed ?? [],
+    };
+  }
+
+  async settle(): Promise<void> {
+    await this.programmer?.settle();
+  }
+
+  /**
+   * Stop. `graceful` (SIGTERM): drop sessions without NOTIFICATION and leave kernel routes in
+   * place, so peers and the kernel keep forwarding while we restart.
+   */
+  async stop(opts: { graceful: boolean }): Promise<void> {
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.programmer?.stop();
+    await this.speaker?.stop({ graceful: opts.graceful });
+  }
+}

@@ -1,0 +1,66 @@
+// `meridian bgp run --config FILE`: the BGP speaker and kernel route programming on their own,
+// from the `bgp` and `routes` sections of an agent config with the files datastore: originates
+// this node's podCIDRs (from its Node manifest) and `bgp.advertise`, peers with `bgp.peers`,
+// installs what it learns, serves `meridian status` on statusSocket. SIGTERM/SIGINT stop it
+// gracefully: sessions dropped without NOTIFICATION and kernel routes left in place, so peers
+// with graceful restart and the kernel keep forwarding until the next run resyncs.
+
+import { watch } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../agent/config-file.js';
+import { ConfigError } from '../agent/config.js';
+import { nodeInfo, Routing, type NodeInfo } from '../agent/routing.js';
+import { startStatusServer } from '../agent/status-server.js';
+import { readManifestDir } from '../k8s/manifests-dir.js';
+import { createLogger, resolveLogLevel } from '../logging/logger.js';
+import { execRunner } from '../net/exec.js';
+
+async function readNode(dir: string, name: string): Promise<NodeInfo> {
+  const { objects } = await readManifestDir(dir);
+  const node = objects.find((o) => o.kind === 'Node' && o.name === name);
+  if (node === undefined || node.kind !== 'Node') throw new ConfigError(dir, [{ field: 'nodeName', message: `no Node named ${name} in ${dir}` }]);
+  return nodeInfo(node);
+}
+
+export function registerBgpCommand(program: Command): void {
+  const bgp = program.command('bgp').description('run the BGP speaker and route programming on their own');
+  bgp
+    .command('run')
+    .description('peer, advertise this node\'s podCIDRs and install learned routes (files datastore)')
+    .requiredOption('-c, --config <file>', 'agent config file (YAML or JSON) with datastore.type files')
+    .action(async (opts: { config: string }) => {
+      const cfg = await loadConfigFile(opts.config);
+      if (cfg.datastore.type !== 'files' || cfg.datastore.path === undefined) {
+        throw new ConfigError(opts.config, [{ field: 'datastore.type', message: 'bgp run needs the files datastore (datastore.type: files, datastore.path)' }]);
+      }
+      const dir = cfg.datastore.path;
+      const log = createLogger({ level: resolveLogLevel({ configLevel: cfg.logLevel, env: process.env }), name: 'meridian-bgp' });
+      const routing = new Routing(cfg, { run: execRunner, log });
+      const { port } = await routing.start(await readNode(dir, cfg.nodeName));
+      const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }));
+      log.info({ port, node: cfg.nodeName, status: cfg.statusSocket }, 'BGP speaker running');
+
+      // The directory is the source of truth: re-read the Node when any manifest changes.
+      let reload: NodeJS.Timeout | undefined;
+      const watcher = watch(dir, { recursive: true }, () => {
+        if (reload !== undefined) clearTimeout(reload);
+        reload = setTimeout(() => {
+          readNode(dir, cfg.nodeName)
+            .then((n) => routing.updateNode(n))
+            .catch((e: unknown) => log.warn({ err: e }, 'manifests unreadable; keeping the last good Node'));
+        }, 100);
+      });
+
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          log.info({ signal: sig }, 'stopping gracefully: sessions dropped, kernel routes kept');
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      watcher.close();
+      await routing.stop({ graceful: true });
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+}

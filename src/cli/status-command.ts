@@ -1,0 +1,72 @@
+// `meridian status`: what the local agent (or `meridian bgp run`) reports on its status socket.
+
+import { request } from 'node:http';
+import type { Command } from 'commander';
+import { CONFIG_DEFAULTS } from '../agent/config.js';
+import type { RoutingStatus } from '../agent/routing.js';
+
+async function fetchStatus(socketPath: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/status', method: 'GET', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer on ${socketPath}`)));
+    req.on('error', (e) => reject(new Error(`cannot reach the agent on ${socketPath}: ${e.message}`)));
+    req.end();
+  });
+}
+
+function duration(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+export function renderStatus(s: { node?: string; bgp?: RoutingStatus }): string {
+  const out: string[] = [];
+  const b = s.bgp;
+  out.push(`node ${s.node ?? '?'}${b !== undefined ? `  AS ${b.asn}  router-id ${b.routerId}${b.restarting ? '  (graceful restart in progress)' : ''}` : ''}`);
+  if (b !== undefined) {
+    out.push('', 'BGP peers:');
+    out.push(
+      table([
+        ['PEER', 'AS', 'STATE', 'UPTIME', 'PREFIXES IN', 'OUT', 'LAST ERROR'],
+        ...b.peers.map((p) => [p.address, String(p.asn), p.state, duration(p.uptimeMs), String(p.prefixesIn), String(p.prefixesOut), p.lastError ?? '']),
+      ]),
+    );
+    out.push('', `Originated: ${b.originated.join(', ') || '-'}`);
+    out.push('', `Kernel routes (${b.routes.length}):`);
+    for (const r of b.routes) {
+      out.push(`  ${r.dst}  ${r.type === 'unicast' ? r.nexthops.map((h) => `via ${h.gateway ?? '?'}${h.dev !== undefined ? ` dev ${h.dev}` : ''}`).join(', ') : r.type}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('BGP sessions, routes and sync state of the local agent')
+    .option('--json', 'print the raw status JSON')
+    .option('--socket <path>', 'agent status socket', CONFIG_DEFAULTS.statusSocket)
+    .action(async (opts: { json?: boolean; socket: string }) => {
+      const s = (await fetchStatus(opts.socket)) as { node?: string; bgp?: RoutingStatus };
+      process.stdout.write(opts.json === true ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
+    });
+}
