@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   iproute2 iptables ipset conntrack util-linux   # kernel tools (src/net), nsenter
-  iputils-ping netcat-openbsd jq                 # probes in tests and the lab
+  iputils-ping netcat-openbsd jq curl            # probes in tests and the lab
   bird2 frr gobgpd                               # real BGP peers for interop tests
   containernetworking-plugins                    # reference ptp/portmap/bandwidth/loopback in /usr/lib/cni
 )

@@ -16,6 +16,7 @@ import { desiredRoutes } from '../routes/desired.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
 import type { AgentConfig, PeerConfig } from './config.js';
+import type { AgentMetrics } from './metrics.js';
 
 export interface NodeInfo {
   readonly name: string;
@@ -94,11 +95,14 @@ export class Routing {
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting = false;
 
-  constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string }) {
+  private readonly metrics: AgentMetrics | undefined;
+
+  constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string; metrics?: AgentMetrics }) {
     this.cfg = cfg;
     this.log = deps.log;
     this.run = deps.run;
     this.netns = deps.netns;
+    this.metrics = deps.metrics;
   }
 
   /** Start the speaker and the programmer for this node. */
@@ -110,8 +114,17 @@ export class Routing {
       protocol: this.cfg.routes.protocol,
       table: this.cfg.routes.table,
       metric: this.cfg.routes.metric,
-      onApplied: (ops, ms) => this.log.info({ ops: ops.length, ms: Math.round(ms * 10) / 10 }, 'kernel routes reconciled'),
-      onError: (e) => this.log.error({ err: e }, 'route programming failed; will retry on the next change'),
+      onApplied: (ops, ms) => {
+        this.log.info({ ops: ops.length, ms: Math.round(ms * 10) / 10 }, 'kernel routes reconciled');
+        this.metrics?.routeSyncs.inc({ result: 'ok' });
+        this.metrics?.routeSyncSeconds.observe(ms / 1000);
+        for (const op of ops) this.metrics?.routeOps.inc({ op: op.type });
+      },
+      onError: (e) => {
+        this.log.error({ err: e }, 'route programming failed; will retry on the next change');
+        this.metrics?.routeSyncs.inc({ result: 'error' });
+        this.metrics?.errors.inc({ component: 'routes' });
+      },
     });
     this.programmer = programmer;
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../agent/config-file.js';
 import { ConfigError } from '../agent/config.js';
 import { nodeInfo, Routing, type NodeInfo } from '../agent/routing.js';
+import { createMetrics, startMetricsServer } from '../agent/metrics.js';
 import { startStatusServer } from '../agent/status-server.js';
 import { readManifestDir } from '../k8s/manifests-dir.js';
 import { createLogger, resolveLogLevel } from '../logging/logger.js';
@@ -35,9 +36,17 @@ export function registerBgpCommand(program: Command): void {
       }
       const dir = cfg.datastore.path;
       const log = createLogger({ level: resolveLogLevel({ configLevel: cfg.logLevel, env: process.env }), name: 'meridian-bgp' });
-      const routing = new Routing(cfg, { run: execRunner, log });
+      // Gauges read the routing status at scrape time; routing feeds the counters.
+      const holder: { routing?: Routing } = {};
+      const metrics = createMetrics({ routing: () => holder.routing?.status() });
+      const routing = new Routing(cfg, { run: execRunner, log, metrics });
+      holder.routing = routing;
       const { port } = await routing.start(await readNode(dir, cfg.nodeName));
       const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }));
+      const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => {
+        const st = routing.status();
+        return st.restarting ? { ready: false, why: 'graceful restart in progress' } : { ready: true };
+      });
       log.info({ port, node: cfg.nodeName, status: cfg.statusSocket }, 'BGP speaker running');
 
       // The directory is the source of truth: re-read the Node when any manifest changes.
@@ -62,5 +71,6 @@ export function registerBgpCommand(program: Command): void {
       watcher.close();
       await routing.stop({ graceful: true });
       await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => metricsServer.close(() => r()));
     });
 }

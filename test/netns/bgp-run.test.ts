@@ -108,6 +108,7 @@ bgp:
   gracefulRestartTime: 30
   peers: [{address: ${other.ip}, asn: 64512, holdTime: 9}]
 statusSocket: ${n.socket}
+metrics: {listen: "${n.ip}:9493"}
 `,
         );
       }
@@ -135,6 +136,12 @@ statusSocket: ${n.socket}
 
       const st = await status(a.socket);
       expect(st.bgp.peers).toMatchObject([{ address: b.ip, asn: 64512, state: 'Established', prefixesIn: 1, prefixesOut: 1 }]);
+      // Prometheus metrics and health, served inside the node namespace (read from b's namespace).
+      const metrics = await w.exec(b.ns, ['curl', '-sf', `http://${a.ip}:9493/metrics`]);
+      expect(metrics.stdout).toContain(`meridian_bgp_session_state{peer="${b.ip}",peer_asn="64512",state="Established"} 1`);
+      expect(metrics.stdout).toMatch(/meridian_route_syncs_total\{result="ok"\} [1-9]/);
+      const ready = await w.exec(b.ns, ['curl', '-sf', `http://${a.ip}:9493/readyz`]);
+      expect(ready.stdout).toBe('ok\n');
 
       // Graceful restart of node a: traffic keeps flowing while it is down and while it comes back.
       const pinger = w.spawn(b.pod, ['ping', '-i', '0.1', '-W', '1', a.podIp]);

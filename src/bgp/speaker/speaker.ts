@@ -232,6 +232,11 @@ export class Speaker {
     for (const p of want) if (this.ribs.get(parsePrefix(p).afi)?.pathsFrom(LOCAL_SOURCE).some((x) => x.prefix === p) !== true) this.originate(p);
   }
 
+  /** Number of prefixes in the Loc-RIB of one family. */
+  locRibSize(afi: number): number {
+    return this.ribs.get(afi)?.size ?? 0;
+  }
+
   /** The Loc-RIB of one family. */
   locRib(afi: number): ReturnType<Rib<RouteAttrs>['locRib']> | [] {
     return this.ribs.get(afi)?.locRib() ?? [];
@@ -424,7 +429,10 @@ export class Speaker {
     const source = this.sourceInfo(addr, n);
     const byAfi = new Map<number, LocRibChange<RouteAttrs>[]>();
     const add = (afi: number, cs: LocRibChange<RouteAttrs>[]) => {
-      if (cs.length > 0) byAfi.set(afi, [...(byAfi.get(afi) ?? []), ...cs]);
+      if (cs.length === 0) return;
+      const list = byAfi.get(afi);
+      if (list === undefined) byAfi.set(afi, cs);
+      else for (const c of cs) list.push(c);
     };
     for (const w of routes.withdrawn) {
       const rib = this.ribs.get(w.afi);
