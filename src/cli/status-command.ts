@@ -46,8 +46,18 @@ export function renderStatus(s: { node?: string; bgp?: RoutingStatus }): string 
     out.push('', 'BGP peers:');
     out.push(
       table([
-        ['PEER', 'AS', 'STATE', 'UPTIME', 'PREFIXES IN', 'OUT', 'LAST ERROR'],
-        ...b.peers.map((p) => [p.address, String(p.asn), p.state, duration(p.uptimeMs), String(p.prefixesIn), String(p.prefixesOut), p.lastError ?? '']),
+        ['PEER', 'AS', 'STATE', 'UPTIME', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'GR', 'LAST ERROR'],
+        ...b.peers.map((p) => [
+          p.address,
+          String(p.asn),
+          p.state,
+          duration(p.uptimeMs),
+          String(p.prefixesReceived),
+          String(p.prefixesIn),
+          String(p.prefixesOut),
+          p.gracefulRestart,
+          p.lastError ?? '',
+        ]),
       ]),
     );
     out.push('', `Originated: ${b.originated.join(', ') || '-'}`);

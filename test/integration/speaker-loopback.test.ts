@@ -159,6 +159,7 @@ describe('speaker over loopback', () => {
     await waitFor(() => a.speaker.status()[0]?.state !== 'Established', { timeoutMs: 5000, what: 'a to notice' });
     expect(best(a, '10.244.6.0/24')?.best.stale).toBe(true);
     expect(best(a, '10.244.7.0/24')?.best.stale).toBe(true);
+    expect(a.speaker.status()[0]?.gracefulRestart).toBe('peer-restarting');
 
     // b comes back (same address and port), restarting, and now originates only one prefix.
     const port = b.port;
@@ -199,6 +200,7 @@ describe('speaker over loopback', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(best(a, '0.0.0.0/0')).toBeUndefined();
     expect(best(a, '192.168.50.0/24')).toBeUndefined();
+    expect(a.speaker.status()[0]).toMatchObject({ prefixesReceived: 3, prefixesIn: 1, gracefulRestart: 'negotiated' });
     // Also allow the default route: a route refresh brings it in without a session reset.
     const withDefault = { ...onlyPods, rules: [...onlyPods.rules, { match: { prefixes: [{ cidr: '0.0.0.0/0' }] }, action: 'accept' as const, set: { localPref: 50 } }] };
     a.speaker.setPeers([peer(b, 64512, a, { passive: true, importPolicy: withDefault })]);

@@ -73,8 +73,16 @@ export interface PeerStatus {
   readonly asn: number;
   readonly state: string;
   readonly uptimeMs: number | undefined;
+  /** Prefixes the peer currently announces, accepted or not. */
+  readonly prefixesReceived: number;
+  /** Of those, accepted into the Adj-RIB-In (loop checks, import policy and max-prefix passed). */
   readonly prefixesIn: number;
   readonly prefixesOut: number;
+  /**
+   * Graceful restart: `peer-restarting` while we keep the peer's stale routes (helper),
+   * `negotiated` when both sides advertised it, `none` otherwise.
+   */
+  readonly gracefulRestart: 'none' | 'negotiated' | 'peer-restarting';
   readonly lastError: string | undefined;
   readonly hostname: string | undefined;
 }
@@ -102,6 +110,8 @@ interface Peer {
   awaitingEor: Set<number>;
   /** Families the peer has sent End-of-RIB for on the current session (its initial table is in). */
   eorReceived: Set<number>;
+  /** Prefixes the peer announces that we did not accept (loop, policy, max-prefix). */
+  rejected: Set<string>;
 }
 
 /** IPv4-mapped IPv6 (from a dual-stack listener) back to IPv4. */
@@ -246,12 +256,15 @@ export class Speaker {
     return [...this.peers.values()].map((p) => {
       let inCount = 0;
       for (const rib of this.ribs.values()) inCount += rib.pathsFrom(normaliseAddress(p.spec.address)).length;
+      const gr = p.staleTimer !== undefined ? 'peer-restarting' : p.session.negotiated?.peerGracefulRestart !== undefined ? 'negotiated' : 'none';
       return {
         address: normaliseAddress(p.spec.address),
         asn: p.spec.asn,
         state: p.session.state,
         uptimeMs: p.session.uptimeMs,
+        prefixesReceived: inCount + p.rejected.size,
         prefixesIn: inCount,
+        gracefulRestart: gr,
         prefixesOut: p.out.size,
         lastError: p.session.lastErrorText,
         hostname: p.session.negotiated?.peerHostname,
@@ -297,6 +310,7 @@ export class Speaker {
       pendingWithdraw: new Set(),
       awaitingEor: new Set(),
       eorReceived: new Set(),
+      rejected: new Set(),
     };
     this.peers.set(addr, peer);
     session.start();
@@ -349,6 +363,7 @@ export class Speaker {
     p.pendingAnnounce.clear();
     p.pendingWithdraw.clear();
     p.eorReceived.clear();
+    p.rejected.clear();
     this.reexport(p);
     this.flush();
     // End-of-RIB after the initial table, for every family of the session.
@@ -360,6 +375,7 @@ export class Speaker {
     const p = this.peers.get(addr);
     if (p === undefined) return;
     p.eorReceived.clear();
+    p.rejected.clear();
     this.notifySync();
     p.out.clear();
     p.pendingAnnounce.clear();
@@ -436,7 +452,9 @@ export class Speaker {
     };
     for (const w of routes.withdrawn) {
       const rib = this.ribs.get(w.afi);
-      if (rib !== undefined) add(w.afi, rib.withdraw(formatPrefix(w), addr));
+      const key = formatPrefix(w);
+      p.rejected.delete(key);
+      if (rib !== undefined) add(w.afi, rib.withdraw(key, addr));
     }
     const loop = isLoop(routes.attributes, this.me);
     for (const a of routes.announced) {
@@ -445,11 +463,12 @@ export class Speaker {
         if (rib === undefined) continue;
         const key = formatPrefix(prefix);
         const verdict = loop === undefined ? evaluatePolicy(p.spec.importPolicy ?? ACCEPT_ALL, prefix, routes.attributes) : { accepted: false as const };
-        if (!verdict.accepted) {
+        if (!verdict.accepted || !this.admit(p, rib, key)) {
+          p.rejected.add(key);
           add(prefix.afi, rib.withdraw(key, addr));
           continue;
         }
-        if (!this.admit(p, rib, key)) continue;
+        p.rejected.delete(key);
         add(
           prefix.afi,
           rib.upsert(key, source, { pa: verdict.attrs, nextHop: a.nextHop ?? '', ...(a.linkLocalNextHop !== undefined ? { linkLocalNextHop: a.linkLocalNextHop } : {}) }),
