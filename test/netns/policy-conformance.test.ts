@@ -10,19 +10,18 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/k8s/manifests.js';
-import type { KubeObject, Pod, Protocol } from '../../src/k8s/objects.js';
-import { predictMatrix, type MatrixResult } from '../../src/policy/matrix.js';
-import { modelFromObjects } from '../../src/policy/model.js';
+import type { KubeObject, Pod } from '../../src/k8s/objects.js';
 import { World } from '../harness/netns.js';
 import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
 import { CASES, type Case } from '../unit/policy/e2e-cases.js';
-import { diffTable, e2eObjects, Reachability } from '../unit/policy/e2e-model.js';
+import { e2eObjects } from '../unit/policy/e2e-model.js';
+import { applyAndProbe, newTally } from './policy-check.js';
 import { PolicyCluster } from './policy-cluster.js';
 
 let world: World;
 let cluster: PolicyCluster;
 let before: RootSnapshot;
-const tally = { sameNodeDenied: 0, crossNodeDenied: 0, sameNodeAllowed: 0, crossNodeAllowed: 0, v6Denied: 0 };
+const tally = newTally();
 
 beforeAll(async () => {
   before = rootSnapshot();
@@ -46,63 +45,9 @@ function objectsOf(c: Pick<Case, 'policies' | 'podOverrides' | 'nsLabels'>): Kub
   return [...e2eObjects({ dualStack: true, podOverrides: c.podOverrides, nsLabels: c.nsLabels }), ...parsed.objects];
 }
 
-/**
- * Probe every predicted cell; cells that timed out where an allow was predicted are probed once
- * more with a long timeout, so a loaded machine cannot fake a denial (a real wrong denial fails
- * both times, and a wrong allow is never retried away).
- */
-async function observe(predicted: readonly MatrixResult[], family: 4 | 6): Promise<MatrixResult[]> {
-  const first = await cluster.observe(predicted.map((r) => ({ ...r, protocol: r.protocol as 'TCP' | 'UDP' })), family);
-  return Promise.all(
-    first.map(async (o, i) => {
-      if (o.allowed || predicted[i]?.allowed !== true) return o;
-      return { ...o, allowed: (await cluster.probe(o, family, 3000)).ok };
-    }),
-  );
-}
-
-function mismatches(predicted: readonly MatrixResult[], observed: readonly MatrixResult[]): string[] {
-  return predicted.flatMap((p, i) => {
-    const o = observed[i];
-    return o?.allowed === p.allowed ? [] : [`${p.protocol}/${p.port} ${p.from} -> ${p.to}: predicted ${p.allowed ? 'allowed' : 'denied'}, observed ${o?.allowed === true ? 'allowed' : 'denied'}`];
-  });
-}
-
-export interface Checked {
-  readonly v4: MatrixResult[];
-  readonly v6: MatrixResult[];
-}
-
-/** Apply, probe both families, compare with the prediction and (if given) the expected tables. */
-async function applyAndProbe(objects: readonly KubeObject[], expected?: Case['expect'], expectedV6 = true): Promise<Checked> {
-  await cluster.apply(objects);
-  const model = modelFromObjects(objects);
-  const opts = { ports: [80, 81], protocols: ['TCP', 'UDP'] as Protocol[] };
-  const p4 = predictMatrix(model, { ...opts, family: 4 }).results;
-  const p6 = predictMatrix(model, { ...opts, family: 6 }).results;
-  const [v4, v6] = await Promise.all([observe(p4, 4), observe(p6, 6)]);
-  expect(mismatches(p4, v4), 'IPv4: policy matrix vs probes').toEqual([]);
-  expect(mismatches(p6, v6), 'IPv6: policy matrix vs probes').toEqual([]);
-  for (const [key, build] of Object.entries(expected ?? {})) {
-    const [protocol = '', port = 0] = [key.split('/')[0], Number(key.split('/')[1])];
-    if ((protocol !== 'TCP' && protocol !== 'UDP') || (port !== 80 && port !== 81)) continue; // only 80/81 are served
-    const want = build(new Reachability()).results(port, protocol);
-    const cell = (r: MatrixResult): boolean => r.protocol === protocol && r.port === port;
-    expect(diffTable(want, v4.filter(cell)), `IPv4 truth table ${key}`).toEqual([]);
-    if (expectedV6) expect(diffTable(want, v6.filter(cell)), `IPv6 truth table ${key}`).toEqual([]);
-  }
-  for (const r of v4) {
-    const same = cluster.sameNode(r.from, r.to);
-    if (r.allowed) tally[same ? 'sameNodeAllowed' : 'crossNodeAllowed']++;
-    else tally[same ? 'sameNodeDenied' : 'crossNodeDenied']++;
-  }
-  tally.v6Denied += v6.filter((r) => !r.allowed).length;
-  return { v4, v6 };
-}
-
 describe('NetworkPolicy conformance: real probes on two nodes, IPv4 and IPv6', () => {
   it('no policy: everything reachable', async () => {
-    const { v4, v6 } = await applyAndProbe(objectsOf({ policies: '' }));
+    const { v4, v6 } = await applyAndProbe(cluster, objectsOf({ policies: '' }), { tally });
     expect(v4.every((r) => r.allowed) && v6.every((r) => r.allowed)).toBe(true);
   });
 
@@ -110,7 +55,7 @@ describe('NetworkPolicy conformance: real probes on two nodes, IPv4 and IPv6', (
     it(c.name, async () => {
       // IPv4 ipBlocks match nothing in IPv6, so those cases' tables are IPv4-only (the IPv6
       // probes are still checked against the IPv6 prediction).
-      await applyAndProbe(objectsOf(c), c.expect, !c.policies.includes('ipBlock'));
+      await applyAndProbe(cluster, objectsOf(c), { expected: c.expect, expectedV6: !c.policies.includes('ipBlock'), tally });
     });
   }
 
