@@ -20,18 +20,20 @@ const common = {
   logLevel: 'warning',
   define: { __MERIDIAN_VERSION__: JSON.stringify(pkg.version) },
 };
+const requireShim = [
+  "import { createRequire as __meridianCreateRequire } from 'node:module';",
+  'const require = __meridianCreateRequire(import.meta.url);',
+].join('\n');
 const entries = [
   {
     in: 'src/cli/main.ts',
     out: 'dist/meridian.js',
     format: 'esm',
-    banner: [
-      '#!/usr/bin/env node',
-      "import { createRequire as __meridianCreateRequire } from 'node:module';",
-      'const require = __meridianCreateRequire(import.meta.url);',
-    ].join('\n'),
+    banner: `#!/usr/bin/env node\n${requireShim}`,
   },
   { in: 'src/cni/main.ts', out: 'dist/meridian-cni.cjs', format: 'cjs', banner: '#!/usr/bin/env node' },
+  // The policy bench (npm run bench:policy) runs the real engine from one bundle, no TS loader needed.
+  { in: 'bench/policy/main.ts', out: 'dist/bench/policy.mjs', format: 'esm', banner: requireShim },
 ];
 
 await rm('dist', { recursive: true, force: true });
@@ -41,7 +43,7 @@ for (const e of entries) {
   Object.assign(outputs, r.metafile.outputs);
 }
 
-for (const e of entries) await chmod(e.out, 0o755);
+for (const e of entries) if (e.banner.startsWith('#!')) await chmod(e.out, 0o755);
 for (const [file, out] of Object.entries(outputs)) {
-  if (/\.c?js$/.test(file)) console.log(`${file}  ${(out.bytes / 1024).toFixed(1)} KiB`);
+  if (/\.[cm]?js$/.test(file)) console.log(`${file}  ${(out.bytes / 1024).toFixed(1)} KiB`);
 }

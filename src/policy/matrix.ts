@@ -3,6 +3,7 @@
 // truth-table text the upstream e2e tests print ("." reachable, "X" not).
 
 import type { Protocol } from '../k8s/objects.js';
+import type { Family } from '../net/ip.js';
 import { Explainer, type ExplainOptions } from './explain.js';
 import { podKey, type PolicyModel } from './model.js';
 
@@ -22,6 +23,8 @@ export interface Matrix {
 export interface MatrixOptions extends ExplainOptions {
   readonly ports: readonly number[];
   readonly protocols: readonly Protocol[];
+  /** Address family to predict for (dual-stack pods); default: the first family both pods have. */
+  readonly family?: Family;
 }
 
 /** Pods that can take part: they have an address and (unless host-network) a node. */
@@ -41,7 +44,7 @@ export function predictMatrix(model: PolicyModel, opts: MatrixOptions): Matrix {
       for (const from of pods) {
         for (const to of pods) {
           if (from === to) continue;
-          results.push({ from, to, port, protocol, allowed: ex.explain(from, to, port, protocol).allowed });
+          results.push({ from, to, port, protocol, allowed: ex.explain(from, to, port, protocol, opts.family).allowed });
         }
       }
     }
