@@ -11,34 +11,12 @@ import type { Runner } from '../net/runner.js';
 import type { Logger } from '../logging/logger.js';
 import { Speaker, type PeerSpec, type PeerStatus } from '../bgp/speaker/speaker.js';
 import type { RoutePolicy } from '../bgp/speaker/policy.js';
-import { formatPrefix, parsePrefix } from '../bgp/wire/index.js';
+import type { RoutingPlan } from './routing-plan.js';
 import { desiredRoutes } from '../routes/desired.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
 import type { AgentConfig, PeerConfig } from './config.js';
 import type { AgentMetrics } from './metrics.js';
-
-export interface NodeInfo {
-  readonly name: string;
-  readonly podCIDRs: readonly string[];
-  readonly internalIPs: readonly string[];
-}
-
-/** This node's routing facts from its Node object. Pure. */
-export function nodeInfo(node: { name: string; podCIDRs: readonly string[]; addresses: readonly { type: string; address: string }[] }): NodeInfo {
-  return {
-    name: node.name,
-    podCIDRs: node.podCIDRs.map((c) => formatPrefix(parsePrefix(c))),
-    internalIPs: node.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address),
-  };
-}
-
-/** The router ID: configured, else the node's IPv4 InternalIP. */
-export function routerIdFor(cfg: AgentConfig, node: NodeInfo): string {
-  const id = cfg.bgp.routerId ?? node.internalIPs.find((a) => !a.includes(':'));
-  if (id === undefined) throw new Error(`bgp.routerId is not set and node ${node.name} has no IPv4 InternalIP`);
-  return id;
-}
 
 function policy(p: PeerConfig['importPolicy']): RoutePolicy | undefined {
   if (p === undefined) return undefined;
@@ -91,10 +69,9 @@ export class Routing {
   private readonly netns: string | undefined;
   private speaker: Speaker | undefined;
   private programmer: RouteProgrammer | undefined;
-  private node: NodeInfo | undefined;
+  private plan: RoutingPlan | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting = false;
-
   private readonly metrics: AgentMetrics | undefined;
 
   constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string; metrics?: AgentMetrics }) {
@@ -105,9 +82,9 @@ export class Routing {
     this.metrics = deps.metrics;
   }
 
-  /** Start the speaker and the programmer for this node. */
-  async start(node: NodeInfo): Promise<{ port: number }> {
-    this.node = node;
+  /** Start the speaker and the programmer with a first plan. */
+  async start(plan: RoutingPlan): Promise<{ port: number }> {
+    this.plan = plan;
     const programmer = new RouteProgrammer({
       run: this.run,
       netns: this.netns,
@@ -130,14 +107,26 @@ export class Routing {
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
     if (this.restarting) programmer.hold();
+    const port = await this.startSpeaker(plan);
+    if (this.restarting) {
+      this.log.info({ seconds: this.cfg.bgp.gracefulRestartTime }, 'restarting with routes in the kernel: keeping them until peers resync');
+      this.restartTimer = setTimeout(() => this.endRestart('restart time elapsed'), this.cfg.bgp.gracefulRestartTime * 1000);
+      this.restartTimer.unref();
+      if (plan.peers.length === 0) this.endRestart('no peers');
+    } else {
+      this.program();
+    }
+    return { port };
+  }
 
+  private async startSpeaker(plan: RoutingPlan): Promise<number> {
     const speaker = new Speaker(
       {
-        asn: this.cfg.bgp.asn,
-        routerId: routerIdFor(this.cfg, node),
-        ...(this.cfg.bgp.clusterId !== undefined ? { clusterId: this.cfg.bgp.clusterId } : {}),
+        asn: plan.asn,
+        routerId: plan.routerId,
+        ...(plan.clusterId !== undefined ? { clusterId: plan.clusterId } : {}),
         listenAddress: this.cfg.bgp.listenAddress,
-        listenPort: this.cfg.bgp.listenPort,
+        listenPort: plan.listenPort,
         restarting: this.restarting,
       },
       { log: (level, msg, extra) => this.log[level](extra ?? {}, msg) },
@@ -148,23 +137,25 @@ export class Routing {
       if (this.restarting && speaker.synced()) this.endRestart('every peer sent End-of-RIB');
     });
     const port = await speaker.start();
-    speaker.setPeers(peerSpecs(this.cfg));
-    speaker.setOriginated([...node.podCIDRs, ...this.cfg.bgp.advertise]);
-    if (this.restarting) {
-      this.log.info({ seconds: this.cfg.bgp.gracefulRestartTime }, 'restarting with routes in the kernel: keeping them until peers resync');
-      this.restartTimer = setTimeout(() => this.endRestart('restart time elapsed'), this.cfg.bgp.gracefulRestartTime * 1000);
-      this.restartTimer.unref();
-      if (this.cfg.bgp.peers.length === 0) this.endRestart('no peers');
-    } else {
-      this.program();
-    }
-    return { port };
+    speaker.setPeers(plan.peers);
+    speaker.setOriginated(plan.originate);
+    return port;
   }
 
-  /** The Node object changed: originate its current podCIDRs. */
-  updateNode(node: NodeInfo): void {
-    this.node = node;
-    this.speaker?.setOriginated([...node.podCIDRs, ...this.cfg.bgp.advertise]);
+  /** A new plan (cluster objects changed): peers and originated routes follow it. */
+  async update(plan: RoutingPlan): Promise<void> {
+    const old = this.plan;
+    this.plan = plan;
+    for (const p of plan.problems) this.log.warn({ problem: p }, 'routing configuration problem');
+    if (old !== undefined && (old.asn !== plan.asn || old.routerId !== plan.routerId || old.listenPort !== plan.listenPort || old.clusterId !== plan.clusterId)) {
+      // Identity changed: sessions must be re-established with new OPENs. Forwarding state stays.
+      this.log.warn({ asn: plan.asn, routerId: plan.routerId }, 'BGP identity changed: restarting the speaker');
+      await this.speaker?.stop({ graceful: false });
+      await this.startSpeaker(plan);
+    } else {
+      this.speaker?.setPeers(plan.peers);
+      this.speaker?.setOriginated(plan.originate);
+    }
     this.program();
   }
 
@@ -180,18 +171,18 @@ export class Routing {
   private program(): void {
     const s = this.speaker;
     const p = this.programmer;
-    if (s === undefined || p === undefined || this.node === undefined) return;
+    if (s === undefined || p === undefined || this.plan === undefined) return;
     const locRib = [...s.locRib(1), ...s.locRib(2)];
-    p.setDesired(desiredRoutes({ locRib, blackholes: this.node.podCIDRs }));
+    p.setDesired(desiredRoutes({ locRib, blackholes: this.plan.blackholes }));
   }
 
   status(): RoutingStatus {
     return {
-      asn: this.cfg.bgp.asn,
-      routerId: this.speaker?.me.routerId ?? '',
+      asn: this.plan?.asn ?? this.cfg.bgp.asn,
+      routerId: this.plan?.routerId ?? '',
       restarting: this.restarting,
       peers: this.speaker?.status() ?? [],
-      originated: [...(this.node?.podCIDRs ?? []), ...this.cfg.bgp.advertise],
+      originated: this.plan?.originate ?? [],
       routes: this.programmer?.installed ?? [],
     };
   }

@@ -1,7 +1,7 @@
 // `meridian bgp run --config FILE`: the BGP speaker and kernel route programming on their own,
-// from the `bgp` and `routes` sections of an agent config with the files datastore: originates
-// this node's podCIDRs (from its Node manifest) and `bgp.advertise`, peers with `bgp.peers`,
-// installs what it learns, serves `meridian status` on statusSocket. SIGTERM/SIGINT stop it
+// from an agent config with the files datastore: the routing plan (routing-plan.ts) from the
+// directory's Nodes, BGPPeers, BGPConfiguration and Services — node mesh, explicit peers, this
+// node's podCIDRs and `bgp.advertise` — installs what it learns, serves `meridian status`. SIGTERM/SIGINT stop it
 // gracefully: sessions dropped without NOTIFICATION and kernel routes left in place, so peers
 // with graceful restart and the kernel keep forwarding until the next run resyncs.
 
@@ -9,18 +9,25 @@ import { watch } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../agent/config-file.js';
 import { ConfigError } from '../agent/config.js';
-import { nodeInfo, Routing, type NodeInfo } from '../agent/routing.js';
+import { Routing } from '../agent/routing.js';
+import { planRouting, viewFromObjects, type RoutingPlan } from '../agent/routing-plan.js';
+import type { AgentConfig } from '../agent/config.js';
+import type { Logger } from '../logging/logger.js';
 import { createMetrics, startMetricsServer } from '../agent/metrics.js';
 import { startStatusServer } from '../agent/status-server.js';
 import { readManifestDir } from '../k8s/manifests-dir.js';
 import { createLogger, resolveLogLevel } from '../logging/logger.js';
 import { execRunner } from '../net/exec.js';
 
-async function readNode(dir: string, name: string): Promise<NodeInfo> {
-  const { objects } = await readManifestDir(dir);
-  const node = objects.find((o) => o.kind === 'Node' && o.name === name);
-  if (node === undefined || node.kind !== 'Node') throw new ConfigError(dir, [{ field: 'nodeName', message: `no Node named ${name} in ${dir}` }]);
-  return nodeInfo(node);
+async function readPlan(cfg: AgentConfig, dir: string, log: Logger): Promise<RoutingPlan> {
+  const { objects, problems } = await readManifestDir(dir);
+  for (const p of problems) log.warn({ source: p.source, index: p.index, kind: p.kind, name: p.name }, `manifest skipped: ${p.reason}`);
+  if (!objects.some((o) => o.kind === 'Node' && o.name === cfg.nodeName)) {
+    throw new ConfigError(dir, [{ field: 'nodeName', message: `no Node named ${cfg.nodeName} in ${dir}` }]);
+  }
+  const plan = planRouting(cfg, viewFromObjects(objects));
+  for (const p of plan.problems) log.warn({ problem: p }, 'routing configuration problem');
+  return plan;
 }
 
 export function registerBgpCommand(program: Command): void {
@@ -41,7 +48,7 @@ export function registerBgpCommand(program: Command): void {
       const metrics = createMetrics({ routing: () => holder.routing?.status() });
       const routing = new Routing(cfg, { run: execRunner, log, metrics });
       holder.routing = routing;
-      const { port } = await routing.start(await readNode(dir, cfg.nodeName));
+      const { port } = await routing.start(await readPlan(cfg, dir, log));
       const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }));
       const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => {
         const st = routing.status();
@@ -54,8 +61,8 @@ export function registerBgpCommand(program: Command): void {
       const watcher = watch(dir, { recursive: true }, () => {
         if (reload !== undefined) clearTimeout(reload);
         reload = setTimeout(() => {
-          readNode(dir, cfg.nodeName)
-            .then((n) => routing.updateNode(n))
+          readPlan(cfg, dir, log)
+            .then((plan) => routing.update(plan))
             .catch((e: unknown) => log.warn({ err: e }, 'manifests unreadable; keeping the last good Node'));
         }, 100);
       });

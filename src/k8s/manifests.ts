@@ -6,12 +6,12 @@
 // would have accepted.
 
 import { parseAllDocuments } from 'yaml';
+import { Invalid, isObj, labels, list, obj, optStr, port, protocol, selector, str, type Obj } from './decode.js';
+import { bgpConfiguration, bgpPeer, service } from './routing-objects.js';
 import { parseCidr, cidrCovers, canonicalIp } from '../policy/cidr.js';
 import type {
   ContainerPort,
   KubeObject,
-  LabelSelector,
-  LabelSelectorRequirement,
   Namespace,
   NetworkPolicy,
   NetworkPolicyPeer,
@@ -20,7 +20,6 @@ import type {
   Node,
   Pod,
   PolicyType,
-  Protocol,
 } from './objects.js';
 
 export interface ManifestProblem {
@@ -37,82 +36,8 @@ export interface ParsedManifests {
   readonly problems: ManifestProblem[];
 }
 
-/** Kinds this datastore knows but the policy engine does not read; skipped without a problem. */
-const IGNORED_KINDS = new Set(['BGPPeer', 'BGPConfiguration', 'ConfigMap', 'Service', 'Endpoints', 'EndpointSlice']);
-
-class Invalid extends Error {}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown, path: string, optional = false): Obj | undefined {
-  if (v === undefined || v === null) {
-    if (optional) return undefined;
-    throw new Invalid(`${path}: required`);
-  }
-  if (!isObj(v)) throw new Invalid(`${path}: must be an object`);
-  return v;
-}
-
-function list(v: unknown, path: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new Invalid(`${path}: must be a list`);
-  return v;
-}
-
-function str(v: unknown, path: string): string {
-  if (typeof v !== 'string' || v === '') throw new Invalid(`${path}: must be a non-empty string`);
-  return v;
-}
-
-function optStr(v: unknown, path: string): string | undefined {
-  return v === undefined || v === null ? undefined : str(v, path);
-}
-
-function labels(v: unknown, path: string): Record<string, string> {
-  const o = obj(v, path, true) ?? {};
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(o)) {
-    if (typeof val !== 'string') throw new Invalid(`${path}.${k}: label values must be strings`);
-    out[k] = val;
-  }
-  return out;
-}
-
-function port(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new Invalid(`${path}: must be a port number 1-65535`);
-  return v;
-}
-
-function protocol(v: unknown, path: string): Protocol {
-  if (v === undefined || v === null) return 'TCP';
-  if (v === 'TCP' || v === 'UDP' || v === 'SCTP') return v;
-  throw new Invalid(`${path}: must be TCP, UDP or SCTP`);
-}
-
-const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-
-function selector(v: unknown, path: string): LabelSelector {
-  const o = obj(v, path, true) ?? {};
-  const matchExpressions = list(o['matchExpressions'], `${path}.matchExpressions`).map((e, i): LabelSelectorRequirement => {
-    const p = `${path}.matchExpressions[${i}]`;
-    const r = obj(e, p) as Obj;
-    const operator = r['operator'];
-    if (typeof operator !== 'string' || !OPERATORS.has(operator)) throw new Invalid(`${p}.operator: must be In, NotIn, Exists or DoesNotExist`);
-    const values = list(r['values'], `${p}.values`).map((x, j) => {
-      if (typeof x !== 'string') throw new Invalid(`${p}.values[${j}]: must be a string`);
-      return x;
-    });
-    const needsValues = operator === 'In' || operator === 'NotIn';
-    if (needsValues && values.length === 0) throw new Invalid(`${p}.values: must be non-empty for ${operator}`);
-    if (!needsValues && values.length > 0) throw new Invalid(`${p}.values: must be empty for ${operator}`);
-    return { key: str(r['key'], `${p}.key`), operator: operator as LabelSelectorRequirement['operator'], values };
-  });
-  return { matchLabels: labels(o['matchLabels'], `${path}.matchLabels`), matchExpressions };
-}
+/** Kinds this datastore knows but nothing reads; skipped without a problem. */
+const IGNORED_KINDS = new Set(['ConfigMap', 'Endpoints', 'EndpointSlice']);
 
 function ipBlock(v: Obj, path: string): NetworkPolicyPeer['ipBlock'] {
   const cidrText = str(v['cidr'], `${path}.cidr`);
@@ -181,11 +106,11 @@ function rule(v: unknown, path: string, peersKey: 'from' | 'to'): NetworkPolicyR
   };
 }
 
-function meta(doc: Obj, namespaced: boolean): { name: string; namespace: string; labels: Record<string, string> } {
+export function meta(doc: Obj, namespaced: boolean): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const m = obj(doc['metadata'], 'metadata') as Obj;
   const name = str(m['name'], 'metadata.name');
   const namespace = namespaced ? (optStr(m['namespace'], 'metadata.namespace') ?? 'default') : '';
-  return { name, namespace, labels: labels(m['labels'], 'metadata.labels') };
+  return { name, namespace, labels: labels(m['labels'], 'metadata.labels'), annotations: labels(m['annotations'], 'metadata.annotations') };
 }
 
 function networkPolicy(doc: Obj): NetworkPolicy {
@@ -270,7 +195,7 @@ function node(doc: Obj): Node {
     const o = obj(a, `status.addresses[${i}]`) as Obj;
     return { type: str(o['type'], `status.addresses[${i}].type`), address: str(o['address'], `status.addresses[${i}].address`) };
   });
-  return { kind: 'Node', name: m.name, labels: m.labels, podCIDRs, addresses };
+  return { kind: 'Node', name: m.name, labels: m.labels, annotations: m.annotations, podCIDRs, addresses };
 }
 
 /** One document (or a `kind: List`'s items) to objects; throws Invalid. */
@@ -286,6 +211,9 @@ function decode(doc: unknown, out: KubeObject[], report: (kind: string | undefin
       case 'PodList':
       case 'NetworkPolicyList':
       case 'NodeList':
+      case 'ServiceList':
+      case 'BGPPeerList':
+      case 'BGPConfigurationList':
         for (const item of list(doc['items'], 'items')) decode(item, out, report);
         return;
       case 'Namespace':
@@ -303,6 +231,17 @@ function decode(doc: unknown, out: KubeObject[], report: (kind: string | undefin
         }
         out.push(networkPolicy(doc));
         return;
+      case 'BGPPeer':
+        out.push(bgpPeer(doc, meta(doc, false).name));
+        return;
+      case 'BGPConfiguration':
+        out.push(bgpConfiguration(doc, meta(doc, false).name));
+        return;
+      case 'Service': {
+        const m = meta(doc, true);
+        out.push(service(doc, m.namespace, m.name));
+        return;
+      }
       default:
         if (kind !== undefined && IGNORED_KINDS.has(kind)) return;
         throw new Invalid(kind === undefined ? 'kind: required' : `kind ${kind}: not supported`);
@@ -341,7 +280,7 @@ export function parseManifests(text: string, source: string): ParsedManifests {
 export function dedupe(objects: readonly KubeObject[]): KubeObject[] {
   const byKey = new Map<string, KubeObject>();
   for (const o of objects) {
-    const ns = o.kind === 'Pod' || o.kind === 'NetworkPolicy' ? o.namespace : '';
+    const ns = o.kind === 'Pod' || o.kind === 'NetworkPolicy' || o.kind === 'Service' ? o.namespace : '';
     byKey.set(`${o.kind}/${ns}/${o.name}`, o);
   }
   return [...byKey.values()];

@@ -62,6 +62,7 @@ export interface Node {
   readonly kind: 'Node';
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
   readonly podCIDRs: readonly string[];
   readonly addresses: readonly NodeAddress[];
 }
@@ -106,4 +107,54 @@ export interface NetworkPolicy {
   readonly egress: readonly NetworkPolicyRule[];
 }
 
-export type KubeObject = Namespace | Pod | Node | NetworkPolicy;
+/** Our CRD (cluster-scoped): a BGP peer for all nodes, one node, or nodes matching a selector. */
+export interface BgpPeer {
+  readonly kind: 'BGPPeer';
+  readonly name: string;
+  readonly peerIP: string;
+  readonly asNumber: number;
+  readonly port: number | undefined;
+  /** Only this node peers. */
+  readonly node: string | undefined;
+  /** Only nodes matching this selector peer. */
+  readonly nodeSelector: LabelSelector | undefined;
+  readonly passive: boolean;
+  readonly routeReflectorClient: boolean;
+  readonly holdTime: number | undefined;
+  readonly gracefulRestart: boolean | { readonly restartTime: number } | undefined;
+  /** auto: RFC rules; self: our address on everything sent; keep: never rewrite (eBGP too). */
+  readonly nextHopMode: 'auto' | 'self' | 'keep';
+  readonly passwordSecretRef: { readonly name: string; readonly key: string } | undefined;
+  /** Prefixes accepted from this peer besides the cluster's own ranges (e.g. 0.0.0.0/0 from a ToR). */
+  readonly importAllow: readonly string[];
+  readonly maxPrefix: { readonly limit: number; readonly action: 'warn' | 'drop' | 'restart' } | undefined;
+}
+
+/** Our CRD (cluster-scoped, conventionally named "default"): cluster-wide BGP settings. */
+export interface BgpConfiguration {
+  readonly kind: 'BGPConfiguration';
+  readonly name: string;
+  readonly asNumber: number | undefined;
+  readonly nodeToNodeMesh: boolean | undefined;
+  readonly listenPort: number | undefined;
+  /** Service ClusterIP ranges every node advertises (as the ranges). */
+  readonly serviceClusterIPs: readonly string[];
+  /** Ranges within which Services' externalIPs are advertised (as /32, /128). */
+  readonly serviceExternalIPs: readonly string[];
+  /** Ranges within which LoadBalancer ingress IPs are advertised (as /32, /128). */
+  readonly serviceLoadBalancerIPs: readonly string[];
+  /** Prefixes accepted from every peer besides the cluster's own ranges. */
+  readonly importAllow: readonly string[];
+}
+
+export interface Service {
+  readonly kind: 'Service';
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly clusterIPs: readonly string[];
+  readonly externalIPs: readonly string[];
+  readonly loadBalancerIPs: readonly string[];
+}
+
+export type KubeObject = Namespace | Pod | Node | NetworkPolicy | BgpPeer | BgpConfiguration | Service;

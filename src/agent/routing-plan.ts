@@ -1,0 +1,247 @@
+// What this node's BGP speaker should do, from the cluster's objects and the agent config. Pure:
+// the same view always gives the same plan, so the agent just recomputes and hands it over.
+//
+// Peers come from three places, merged by address (explicit beats mesh):
+//  (a) the node mesh: every other Node's InternalIP, one session per address family, iBGP (or
+//      eBGP where nodes carry their own AS). Only one side dials: the node with the lower address;
+//      the other is passive, so mesh sessions never collide. With route reflectors in the cluster
+//      (nodes annotated with a cluster ID) the mesh goes through them: reflectors peer with every
+//      node (non-reflectors as their clients), other nodes only with reflectors.
+//  (b) BGPPeer objects: global, for one node (spec.node), or for nodes matching spec.nodeSelector.
+//  (c) Node annotations in kube-router's style (docs/routing.md lists them), and the agent
+//      config's bgp.peers.
+// Routes: originate the node's podCIDRs, bgp.advertise, and service addresses as BGPConfiguration
+// asks. Import filter: only prefixes inside the cluster's pod CIDRs and service ranges, plus
+// exactly the prefixes BGPConfiguration/BGPPeer allow (e.g. a ToR's default route): a peer cannot
+// hijack node or host routes. External (non-mesh) peers get only what we originate.
+
+import { isIP } from 'node:net';
+import type { PeerSpec } from '../bgp/speaker/speaker.js';
+import type { PrefixMatch, RoutePolicy } from '../bgp/speaker/policy.js';
+import type { BgpConfiguration, BgpPeer, KubeObject, Node, Service } from '../k8s/objects.js';
+import { cidrContains, parseCidr, parseIp } from '../policy/cidr.js';
+import { selectorMatches } from '../policy/selector.js';
+import type { AgentConfig } from './config.js';
+import { peerSpecs } from './routing.js';
+
+export const ANNOTATIONS = {
+  asn: ['meridian.io/asn', 'kube-router.io/node.asn'],
+  routeReflector: ['meridian.io/route-reflector-cluster-id', 'kube-router.io/rr.server'],
+  routeReflectorClient: ['kube-router.io/rr.client'],
+  peerIps: 'kube-router.io/peer.ips',
+  peerAsns: 'kube-router.io/peer.asns',
+  peerPorts: 'kube-router.io/peer.ports',
+  peerPasswords: 'kube-router.io/peer.passwords',
+} as const;
+
+export interface ClusterView {
+  readonly nodes: readonly Node[];
+  readonly bgpPeers: readonly BgpPeer[];
+  readonly bgpConfiguration: BgpConfiguration | undefined;
+  readonly services: readonly Service[];
+}
+
+export interface RoutingPlan {
+  readonly asn: number;
+  readonly routerId: string;
+  /** Set when this node is a route reflector. */
+  readonly clusterId: string | undefined;
+  readonly listenPort: number;
+  readonly peers: readonly PeerSpec[];
+  readonly originate: readonly string[];
+  /** Our own podCIDRs: blackhole routes in the kernel. */
+  readonly blackholes: readonly string[];
+  /** Objects or annotations that could not be used, and why. */
+  readonly problems: readonly string[];
+}
+
+/** The routing view of a list of objects. BGPConfiguration "default" wins over others. */
+export function viewFromObjects(objects: readonly KubeObject[]): ClusterView {
+  const configs = objects.filter((o): o is BgpConfiguration => o.kind === 'BGPConfiguration');
+  return {
+    nodes: objects.filter((o): o is Node => o.kind === 'Node'),
+    bgpPeers: objects.filter((o): o is BgpPeer => o.kind === 'BGPPeer'),
+    bgpConfiguration: configs.find((c) => c.name === 'default') ?? configs[0],
+    services: objects.filter((o): o is Service => o.kind === 'Service'),
+  };
+}
+
+function annotation(n: Node, keys: readonly string[]): string | undefined {
+  for (const k of keys) {
+    const v = n.annotations[k]?.trim();
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
+export function internalIp(n: Node, family: 4 | 6): string | undefined {
+  return n.addresses.find((a) => a.type === 'InternalIP' && isIP(a.address) === family)?.address;
+}
+
+/** Numeric address order (so "10.0.0.9" < "10.0.0.10"). */
+function compareIps(a: string, b: string): number {
+  const x = parseIp(a)?.addr ?? 0n;
+  const y = parseIp(b)?.addr ?? 0n;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function nodeAsn(n: Node, fallback: number, problems: string[]): number {
+  const v = annotation(n, ANNOTATIONS.asn);
+  if (v === undefined) return fallback;
+  const asn = Number(v);
+  if (!Number.isInteger(asn) || asn < 1 || asn > 4294967295) {
+    problems.push(`node ${n.name}: annotation AS ${JSON.stringify(v)} is not an AS number; using ${fallback}`);
+    return fallback;
+  }
+  return asn;
+}
+
+function within(prefix: string, ranges: readonly string[]): boolean {
+  const [addr = ''] = prefix.split('/');
+  const ip = parseIp(addr);
+  if (ip === undefined) return false;
+  return ranges.some((r) => {
+    const c = parseCidr(r);
+    return c !== undefined && cidrContains(c, ip.family, ip.addr);
+  });
+}
+
+function hostPrefix(ip: string): string {
+  return `${ip}/${ip.includes(':') ? 128 : 32}`;
+}
+
+/** Service addresses to advertise (RFC-free: what Calico and kube-router do). */
+export function serviceRoutes(cfg: BgpConfiguration | undefined, services: readonly Service[]): string[] {
+  if (cfg === undefined) return [];
+  const out = new Set<string>(cfg.serviceClusterIPs);
+  for (const s of services) {
+    for (const ip of s.externalIPs) if (within(hostPrefix(ip), cfg.serviceExternalIPs)) out.add(hostPrefix(ip));
+    for (const ip of s.loadBalancerIPs) if (within(hostPrefix(ip), cfg.serviceLoadBalancerIPs)) out.add(hostPrefix(ip));
+  }
+  return [...out].sort();
+}
+
+/** Prefixes inside these ranges, at any length; plus exactly these extra prefixes. */
+function importPolicy(ranges: readonly string[], exact: readonly string[]): RoutePolicy {
+  const prefixes: PrefixMatch[] = [
+    ...ranges.map((cidr) => ({ cidr, le: cidr.includes(':') ? 128 : 32 })),
+    ...exact.map((cidr) => ({ cidr })),
+  ];
+  return { rules: prefixes.length > 0 ? [{ match: { prefixes }, action: 'accept' }] : [], defaultAction: 'reject' };
+}
+
+function exportOnly(prefixes: readonly string[]): RoutePolicy {
+  return { rules: prefixes.length > 0 ? [{ match: { prefixes: prefixes.map((cidr) => ({ cidr })) }, action: 'accept' }] : [], defaultAction: 'reject' };
+}
+
+export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
+  const problems: string[] = [];
+  const me = view.nodes.find((n) => n.name === cfg.nodeName);
+  if (me === undefined) throw new Error(`node ${cfg.nodeName} is not in the cluster view`);
+  const bc = view.bgpConfiguration;
+  const clusterAsn = bc?.asNumber ?? cfg.bgp.asn;
+  const asn = nodeAsn(me, clusterAsn, problems);
+  const myV4 = internalIp(me, 4);
+  const routerId = cfg.bgp.routerId ?? myV4;
+  if (routerId === undefined) throw new Error(`bgp.routerId is not set and node ${me.name} has no IPv4 InternalIP`);
+  const listenPort = bc?.listenPort ?? cfg.bgp.listenPort;
+  const restartTime = cfg.bgp.gracefulRestartTime;
+
+  const rrOf = (n: Node) => annotation(n, ANNOTATIONS.routeReflector);
+  const myClusterId = rrOf(me);
+  const reflectors = view.nodes.filter((n) => rrOf(n) !== undefined);
+
+  // Allowed into the RIB: the cluster's own ranges, service ranges, and exact extras.
+  const podRanges = [...new Set([...view.nodes.flatMap((n) => n.podCIDRs), ...cfg.clusterCIDRs])];
+  const serviceRanges = bc === undefined ? [] : [...bc.serviceClusterIPs, ...bc.serviceExternalIPs, ...bc.serviceLoadBalancerIPs];
+  const ranges = [...podRanges, ...serviceRanges];
+  const originate = [...new Set([...me.podCIDRs, ...cfg.bgp.advertise, ...serviceRoutes(bc, view.services)])];
+
+  const peers = new Map<string, PeerSpec>();
+  const mesh = bc?.nodeToNodeMesh ?? cfg.bgp.nodeMesh;
+  if (mesh || reflectors.length > 0) {
+    for (const other of view.nodes) {
+      if (other.name === me.name) continue;
+      const otherIsRr = rrOf(other) !== undefined;
+      if (reflectors.length > 0) {
+        // Through the reflectors: a client talks to reflectors only (of its cluster, if it names one).
+        const wanted = annotation(me, ANNOTATIONS.routeReflectorClient);
+        if (myClusterId === undefined && (!otherIsRr || (wanted !== undefined && rrOf(other) !== wanted))) continue;
+      }
+      for (const family of [4, 6] as const) {
+        const mine = internalIp(me, family);
+        const theirs = internalIp(other, family);
+        if (mine === undefined || theirs === undefined) continue;
+        peers.set(theirs, {
+          address: theirs,
+          asn: nodeAsn(other, clusterAsn, problems),
+          port: listenPort,
+          // One side dials: the lower address. The higher one waits.
+          passive: compareIps(mine, theirs) > 0,
+          routeReflectorClient: myClusterId !== undefined && !otherIsRr,
+          gracefulRestart: { restartTime },
+          importPolicy: importPolicy(ranges, bc?.importAllow ?? []),
+        });
+      }
+    }
+  }
+
+  const external: PeerSpec[] = [];
+  for (const p of view.bgpPeers) {
+    if (p.node !== undefined && p.node !== me.name) continue;
+    if (p.nodeSelector !== undefined && !selectorMatches(p.nodeSelector, me.labels)) continue;
+    if (p.passwordSecretRef !== undefined) {
+      problems.push(`BGPPeer ${p.name}: TCP MD5 passwords (RFC 2385) are not supported; peer skipped rather than run without the authentication it asks for`);
+      continue;
+    }
+    external.push({
+      address: p.peerIP,
+      asn: p.asNumber,
+      port: p.port ?? 179,
+      passive: p.passive,
+      routeReflectorClient: p.routeReflectorClient,
+      ...(p.holdTime !== undefined ? { holdTime: p.holdTime } : {}),
+      gracefulRestart: p.gracefulRestart === false ? false : { restartTime: typeof p.gracefulRestart === 'object' ? p.gracefulRestart.restartTime : restartTime },
+      nextHopSelf: p.nextHopMode === 'self',
+      ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
+      importPolicy: importPolicy(ranges, [...(bc?.importAllow ?? []), ...p.importAllow]),
+    });
+  }
+  // kube-router's node annotations: peer.ips with peer.asns (and optional peer.ports).
+  const ips = me.annotations[ANNOTATIONS.peerIps];
+  if (ips !== undefined && ips.trim() !== '') {
+    const addrs = ips.split(',').map((s) => s.trim());
+    const asns = (me.annotations[ANNOTATIONS.peerAsns] ?? '').split(',').map((s) => Number(s.trim()));
+    const ports = (me.annotations[ANNOTATIONS.peerPorts] ?? '').split(',').filter((s) => s.trim() !== '').map((s) => Number(s.trim()));
+    if (me.annotations[ANNOTATIONS.peerPasswords] !== undefined) {
+      problems.push(`node ${me.name}: ${ANNOTATIONS.peerPasswords} is not supported (no TCP MD5); annotation peers skipped`);
+    } else if (asns.length !== addrs.length || (ports.length > 0 && ports.length !== addrs.length)) {
+      problems.push(`node ${me.name}: ${ANNOTATIONS.peerIps}, ${ANNOTATIONS.peerAsns} (and ${ANNOTATIONS.peerPorts}) must list the same number of entries`);
+    } else {
+      for (const [i, address] of addrs.entries()) {
+        const a = asns[i] ?? 0;
+        if (isIP(address) === 0 || !Number.isInteger(a) || a < 1 || a > 4294967295) {
+          problems.push(`node ${me.name}: annotation peer ${JSON.stringify(address)} AS ${JSON.stringify(asns[i])} is not valid`);
+          continue;
+        }
+        external.push({ address, asn: a, port: ports[i] ?? 179, gracefulRestart: { restartTime }, importPolicy: importPolicy(ranges, bc?.importAllow ?? []) });
+      }
+    }
+  }
+  for (const p of peerSpecs(cfg)) external.push({ ...p, importPolicy: p.importPolicy ?? importPolicy(ranges, bc?.importAllow ?? []) });
+  for (const p of external) {
+    // External peers hear only what we originate, unless the config gave its own export policy.
+    peers.set(p.address, { ...p, exportPolicy: p.exportPolicy ?? exportOnly(originate) });
+  }
+
+  return {
+    asn,
+    routerId,
+    clusterId: myClusterId,
+    listenPort,
+    peers: [...peers.values()].sort((a, b) => compareIps(a.address, b.address)),
+    originate: originate.sort(),
+    blackholes: [...me.podCIDRs],
+    problems,
+  };
+}
