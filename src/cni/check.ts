@@ -35,7 +35,7 @@ export async function cmdCheck(req: AttachmentRequest, deps: Deps): Promise<unde
   const records = allocationsOf(state, { containerId: req.containerId, ifname: req.ifname });
   // The veth ADD recorded; without a record (reported below as a lost reservation) the name ADD derives.
   const hostVeth = records[0] !== undefined ? hostVethOf(records[0]) : hostVethName(req);
-  const exp = { ifname: req.ifname, hostVeth, podMac: mine.iface.mac, ips };
+  const exp = { ifname: req.ifname, hostVeth, resultHostVeth: mine.hostIface?.name, podMac: mine.iface.mac, ips };
   const observed = await observeAttachment(deps.run, exp, netns);
   const reserved = records.map((a) => a.ip);
   const problems = verifyAttachment(exp, { ...observed, reserved });

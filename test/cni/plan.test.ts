@@ -103,4 +103,8 @@ describe('verify', () => {
   ])('%s', (_what, patch, problem) => {
     expect(verifyAttachment(exp, { ...healthy, ...patch }).join('\n')).toMatch(problem);
   });
+  it('reports a host interface in prevResult other than the recorded veth', () => {
+    expect(verifyAttachment({ ...exp, resultHostVeth: 'mrd0123456789ab' }, healthy)).toEqual([]);
+    expect(verifyAttachment({ ...exp, resultHostVeth: 'mrdffffffffffff' }, healthy).join('\n')).toMatch(/prevResult names host interface mrdffffffffffff/);
+  });
 });
