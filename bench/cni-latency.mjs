@@ -12,13 +12,19 @@
 // Node start on the dev VM).
 //
 // Everything runs in namespaces this script creates (mrdb-<pid>-*) and removes on exit, also on
-// Ctrl-C; nothing touches the root namespace. Prints JSON with p50/p90/p95 and ratios, and
-// meridianVersionMs: the p50 of meridian-cni answering VERSION, i.e. Node.js start + bundle load,
-// the part of every meridian-cni exec that is not its work.
+// Ctrl-C; nothing touches the root namespace. Prints JSON with p50/p95 per verb and concurrency
+// for both, the ratios meridian/reference, and a breakdown of where a meridian-cni exec's time
+// goes, each part a p50 over the same run:
+// - floorMs: `ip netns exec NODE /bin/true` (fork, setns, exec, exit: paid by both plugins);
+// - nodeStartMs: `node -e 0` the same way (a bare Node.js start);
+// - versionMs: meridian-cni answering VERSION (Node start + loading the CJS bundle, no work);
+// - per verb, from the plugin itself (MERIDIAN_CNI_TIMING=1, src/cni/self-timing.ts): bootMs
+//   (process start to main), workMs (main to answer), execMs (of which kernel tools ran), execs.
+// The bundle run is dist/meridian-cni.cjs (CommonJS; see scripts/build.mjs).
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,6 +39,10 @@ const JSON_OUT = opt('json', undefined);
 const CONCURRENCY = [1, 8];
 const REF_DIR = '/usr/lib/cni';
 const MERIDIAN = resolve(import.meta.dirname, '../dist/meridian-cni.cjs');
+if (!existsSync(MERIDIAN)) {
+  console.error(`${MERIDIAN} missing: run npm run build first`);
+  process.exit(1);
+}
 const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 if (process.getuid?.() !== 0) {
@@ -109,6 +119,8 @@ const IMPLS = {
   },
   'meridian-cni': {
     argv: [process.execPath, MERIDIAN],
+    // Self-timing on stderr (src/cni/self-timing.ts); costs one stderr write.
+    env: { MERIDIAN_CNI_TIMING: '1' },
     conf: (dataDir) => ({ cniVersion: '1.0.0', name: 'bench-meridian', type: 'meridian-cni', mtu: 1500, ipam: { ranges: [[{ subnet: '10.244.0.0/22' }]], dataDir } }),
   },
 };
@@ -155,10 +167,11 @@ async function runImpl(name, impl, conc, rep, samples) {
     const t0 = performance.now();
     await pool(pods, conc, async (p) => {
       const stdin = JSON.stringify(cmd === 'ADD' ? conf : { ...conf, prevResult: results.get(p.id) });
-      const r = await exec(impl.argv, env(cmd, p), stdin);
+      const r = await exec(impl.argv, { ...env(cmd, p), ...impl.env }, stdin);
       if (r.code !== 0) failures.push(`${cmd} ${p.ns}: ${r.out || r.err}`.slice(0, 300));
       else if (cmd === 'ADD') results.set(p.id, JSON.parse(r.out));
-      samples.push({ impl: name, conc, cmd, ms: r.ms });
+      const t = /meridian-cni timing (\{.*\})/.exec(r.err);
+      samples.push({ impl: name, conc, cmd, ms: r.ms, ...(t !== null ? { self: JSON.parse(t[1]) } : {}) });
     });
     const wall = performance.now() - t0;
     samples.push({ impl: name, conc, cmd, wall, ok: PODS - failures.filter((f) => f.startsWith(cmd)).length });
@@ -188,11 +201,14 @@ async function floor(conc, argv = ['/bin/true'], env = {}) {
 const samples = [];
 const failures = [];
 const floors = {};
-// What a Node.js plugin pays before any work: meridian-cni answering VERSION (start, load, exit).
+// What a Node.js plugin pays before any work: a bare Node start, and meridian-cni answering
+// VERSION (start, load the bundle, exit).
 const nodeStart = {};
+const versionStart = {};
 for (const conc of CONCURRENCY) {
   floors[`c${conc}`] = await floor(conc);
-  nodeStart[`c${conc}`] = await floor(conc, IMPLS['meridian-cni'].argv, { CNI_COMMAND: 'VERSION' });
+  nodeStart[`c${conc}`] = await floor(conc, [process.execPath, '-e', '0']);
+  versionStart[`c${conc}`] = await floor(conc, IMPLS['meridian-cni'].argv, { CNI_COMMAND: 'VERSION' });
 }
 for (let rep = 0; rep < REPEATS; rep++) {
   for (const conc of CONCURRENCY) {
@@ -208,7 +224,7 @@ for (const name of Object.keys(IMPLS)) {
       const walls = samples.filter((s) => s.impl === name && s.conc === conc && s.cmd === cmd && s.wall !== undefined);
       const ok = walls.reduce((n, s) => n + s.ok, 0);
       const wall = walls.reduce((n, s) => n + s.wall, 0);
-      rows.push({ impl: name, conc, cmd, n: xs.length, p50: round(pct(xs, 50)), p90: round(pct(xs, 90)), p95: round(pct(xs, 95)), max: round(pct(xs, 100)), podsPerSec: round((ok / wall) * 1000) });
+      rows.push({ impl: name, conc, cmd, n: xs.length, p50: round(pct(xs, 50)), p95: round(pct(xs, 95)), max: round(pct(xs, 100)), podsPerSec: round((ok / wall) * 1000) });
     }
   }
 }
@@ -222,19 +238,46 @@ for (const conc of CONCURRENCY) {
       conc,
       cmd,
       p50: ratio(m.p50, ref.p50),
-      p90: ratio(m.p90, ref.p90),
+      p95: ratio(m.p95, ref.p95),
       p50AboveFloor: ratio(m.p50 - f, ref.p50 - f),
     });
   }
 }
+// Where meridian-cni's time goes, per concurrency and verb (p50s of the self-reported parts).
+const breakdown = {};
+for (const conc of CONCURRENCY) {
+  const c = { floorMs: floors[`c${conc}`], nodeStartMs: nodeStart[`c${conc}`], versionMs: versionStart[`c${conc}`] };
+  for (const cmd of ['ADD', 'CHECK', 'DEL']) {
+    const xs = samples.filter((s) => s.impl === 'meridian-cni' && s.conc === conc && s.cmd === cmd && s.self !== undefined);
+    const part = (f) => round(pct(xs.map(f), 50));
+    const total = part((s) => s.ms);
+    const bootMs = part((s) => s.self.bootMs);
+    const workMs = part((s) => s.self.workMs);
+    const execMs = part((s) => s.self.execMs);
+    c[cmd] = {
+      totalMs: total,
+      bootMs,
+      workMs,
+      execMs,
+      jsMs: round(workMs - execMs),
+      execs: part((s) => s.self.execs),
+      // fork + setns + exec before Node runs, and exit after the answer: total - boot - work.
+      outsideMs: round(total - bootMs - workMs),
+    };
+  }
+  breakdown[`c${conc}`] = c;
+}
+
 const report = {
   host: { cpus: cpus().length, node: process.version, kernel: sh(['uname', '-r']).trim() },
   pods: PODS,
   repeats: REPEATS,
   floorMs: floors,
-  meridianVersionMs: nodeStart,
+  nodeStartMs: nodeStart,
+  meridianVersionMs: versionStart,
   results: rows,
   ratios,
+  breakdown,
   failures,
 };
 const text = JSON.stringify(report, null, 2);

@@ -8,7 +8,7 @@ import { readNodeFile } from './ipam/node-file.js';
 import { resolvePools, usesPodCidr, type Pool } from './ipam/pools.js';
 import { releaseGone, type Allocation } from './ipam/allocator.js';
 import type { IpamStore } from './ipam/store.js';
-import { hostVethName } from './names.js';
+import { hostVethOf, mayDeleteVeth } from './host-veths.js';
 import { hostVethExists } from './wiring.js';
 
 export type AttachmentRequest = Extract<CniRequest, { verb: 'ADD' | 'DEL' | 'CHECK' }>;
@@ -29,8 +29,9 @@ export async function pathExists(p: string): Promise<boolean> {
 export const SWEEP_GRACE_MS = 60_000;
 
 /**
- * Release allocations whose container is gone: no host veth (the pair dies with the pod netns)
- * and no netns path. The probes run before taking the lock (they are slow-ish and need no lock);
+ * Release allocations whose container is gone: no host veth (the pair dies with the pod netns, and
+ * a veth that a newer sandbox of the same pod took over is no longer this record's) and no netns
+ * path. The probes run before taking the lock (they are slow-ish and need no lock);
  * the grace period covers a concurrent ADD that allocated and has not wired yet.
  */
 export async function sweep(store: IpamStore, now: number): Promise<Allocation[]> {
@@ -39,7 +40,8 @@ export async function sweep(store: IpamStore, now: number): Promise<Allocation[]
   await Promise.all(
     state.allocations.map(async (a) => {
       if (now - a.at < SWEEP_GRACE_MS) return;
-      const vethGone = !(await hostVethExists(hostVethName(a.containerId, a.ifname)));
+      const veth = hostVethOf(a);
+      const vethGone = !mayDeleteVeth(state, veth, a) || !(await hostVethExists(veth));
       const nsGone = a.netns === undefined || !(await pathExists(a.netns));
       if (vethGone && nsGone) gone.add(`${a.containerId}\n${a.ifname}`);
     }),

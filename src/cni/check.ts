@@ -9,6 +9,7 @@ import type { Deps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
 import { parseIp } from './ip-addr.js';
 import { allocationsOf } from './ipam/allocator.js';
+import { hostVethOf } from './host-veths.js';
 import { hostVethName } from './names.js';
 import type { PodIp } from './plan.js';
 import { findAttachment, parsePrevResult } from './result.js';
@@ -30,9 +31,13 @@ export async function cmdCheck(req: AttachmentRequest, deps: Deps): Promise<unde
     const a = parseIp(c.address.split('/')[0] ?? '');
     if (a !== undefined) ips.push({ family: a.family, ip: c.address.split('/')[0] as string });
   }
-  const exp = { ifname: req.ifname, hostVeth: hostVethName(req.containerId, req.ifname), podMac: mine.iface.mac, ips };
-  const [observed, state] = await Promise.all([observeAttachment(deps.run, exp, netns), deps.store(conf).read()]);
-  const reserved = allocationsOf(state, { containerId: req.containerId, ifname: req.ifname }).map((a) => a.ip);
+  const state = await deps.store(conf).read();
+  const records = allocationsOf(state, { containerId: req.containerId, ifname: req.ifname });
+  // The veth ADD recorded; without a record (reported below as a lost reservation) the name ADD derives.
+  const hostVeth = records[0] !== undefined ? hostVethOf(records[0]) : hostVethName(req);
+  const exp = { ifname: req.ifname, hostVeth, resultHostVeth: mine.hostIface?.name, podMac: mine.iface.mac, ips };
+  const observed = await observeAttachment(deps.run, exp, netns);
+  const reserved = records.map((a) => a.ip);
   const problems = verifyAttachment(exp, { ...observed, reserved });
   if (problems.length > 0) throw new CniError(CNI_CODES.checkFailed, `CHECK failed: ${problems.join('; ')}`);
   return undefined;

@@ -8,7 +8,7 @@ import { parseMeridianConf } from './conf.js';
 import type { Deps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
 import { releaseInvalid } from './ipam/allocator.js';
-import { hostVethName } from './names.js';
+import { hostVethOf, vethOwner } from './host-veths.js';
 import type { CniRequest } from './request.js';
 import { unwire } from './wiring.js';
 
@@ -19,12 +19,12 @@ export async function cmdGc(req: Extract<CniRequest, { verb: 'GC' | 'STATUS' }>,
   if (valid === undefined) throw new CniError(CNI_CODES.invalidNetworkConfig, 'network config: GC needs cni.dev/valid-attachments');
   const store = deps.store(conf);
   const errors: string[] = [];
-  const released = await store.update((s) => {
+  const names = await store.update((s) => {
     const r = releaseInvalid(s, valid);
-    return r.released.length > 0 ? { state: r.state, value: r.released } : { value: r.released };
+    // A released record's veth may now be a valid attachment's (a newer sandbox of the same pod).
+    const orphaned = [...new Set(r.released.map(hostVethOf))].filter((n) => vethOwner(r.state, n) === undefined);
+    return r.released.length > 0 ? { state: r.state, value: orphaned } : { value: orphaned };
   });
-  const names = new Set(released.map((a) => hostVethName(a.containerId, a.ifname)));
-  for (const v of valid) names.delete(hostVethName(v.containerId, v.ifname));
   for (const name of names) {
     await unwire(deps.run, name).catch((e: unknown) => errors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`));
   }

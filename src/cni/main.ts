@@ -2,10 +2,14 @@
 // imports only node built-ins and src/cni (+ the src/net adapters it needs): no logger, no schema
 // library, no execa, no commander.
 
+// First: milliseconds since the process started, i.e. what Node start and loading the bundle cost.
+const bootMs = performance.now();
+
 import { readFileSync } from 'node:fs';
 import { defaultDeps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
 import { cniHandlers } from './handlers.js';
+import { selfTiming, TIMING_ENV } from './self-timing.js';
 import { runSkel } from './skel.js';
 
 function readStdin(): string {
@@ -16,12 +20,16 @@ function readStdin(): string {
   }
 }
 
+const timing = process.env[TIMING_ENV] === '1' ? selfTiming(defaultDeps.run, bootMs, () => performance.now()) : undefined;
+const deps = timing !== undefined ? { ...defaultDeps, run: timing.run } : defaultDeps;
+
 // No top-level await: this file is bundled as CommonJS (see scripts/build.mjs).
-void runSkel(cniHandlers(defaultDeps), {
+void runSkel(cniHandlers(deps), {
   env: process.env,
   readStdin,
   writeStdout: (s) => process.stdout.write(s),
   writeStderr: (s) => process.stderr.write(s),
 }).then((status) => {
+  if (timing !== undefined) process.stderr.write(timing.line());
   process.exitCode = status;
 });

@@ -2,23 +2,46 @@
 // it made is recognisable after a restart (DESIGN.md "Names in the kernel").
 
 import { createHash } from 'node:crypto';
+import type { PodRef } from './cni-args.js';
+import { HOST_VETH_PREFIX, IFNAME_MAX, podVethName } from './pod-veth-name.js';
 
-/**
- * Host-side veth prefix. Linux interface names fit IFNAMSIZ = 16 bytes including the NUL, so 15
- * characters: "mrd" (3) + 12 hex digits (48 bits) of sha256(containerID "/" ifname). For a
- * thousand pods on a node the chance that two share a name is about n^2 / 2^49 = 2e-9. The name
- * depends only on the attachment's identity, so DEL, CHECK and GC find the veth without prevResult
- * (libcni's cache can be lost), and a stale one left by a killed ADD is found and replaced.
- */
-export const HOST_VETH_PREFIX = 'mrd';
-const HASH_HEX = 15 - HOST_VETH_PREFIX.length;
+export { HOST_VETH_PREFIX } from './pod-veth-name.js';
+
+/** The pod's primary interface as kubelet names it; only it gets the pod-identity veth name. */
+export const PRIMARY_IFNAME = 'eth0';
+const HASH_HEX = IFNAME_MAX - HOST_VETH_PREFIX.length;
 
 function digest(containerId: string, ifname: string): string {
   return createHash('sha256').update(`${containerId}/${ifname}`).digest('hex');
 }
 
-export function hostVethName(containerId: string, ifname: string): string {
+/**
+ * Host-side veth name of an attachment made without Kubernetes pod identity (no K8S_POD_* in
+ * CNI_ARGS), and of every attachment recorded before names followed the pod: "mrd" + 12 hex of
+ * sha256(containerID "/" ifname).
+ */
+export function containerVethName(containerId: string, ifname: string): string {
   return HOST_VETH_PREFIX + digest(containerId, ifname).slice(0, HASH_HEX);
+}
+
+/**
+ * The host-side veth name for a new attachment. 15 characters (IFNAMSIZ), always "mrd" + 12 hex.
+ * - Kubernetes pod, interface eth0: podVethName(namespace, name), the name the policy engine
+ *   derives from the Pod object (src/policy/names.ts), so it finds the veth with no container ID.
+ * - Kubernetes pod, any other interface (a second network on the same pod): the pod-identity name
+ *   would collide with eth0's, so the ifname goes into the hash: sha256(namespace "." name "/"
+ *   ifname). Still derivable from the pod, but the policy engine does not look for it: it polices
+ *   the primary interface only.
+ * - No pod identity (a non-Kubernetes runtime): containerVethName.
+ * A new sandbox of the same pod gets the same eth0 name as the old one; ADD replaces a leftover
+ * veth, and DEL/GC/sweep tell the owners apart through the IPAM records (host-veths.ts).
+ * The name is recorded in each allocation, so DEL, CHECK, GC and the sweep find it from the record
+ * even when CNI_ARGS is not repeated; records without it fall back to containerVethName.
+ */
+export function hostVethName(a: { readonly containerId: string; readonly ifname: string; readonly pod: PodRef | undefined }): string {
+  if (a.pod === undefined) return containerVethName(a.containerId, a.ifname);
+  if (a.ifname === PRIMARY_IFNAME) return podVethName(a.pod.namespace, a.pod.name);
+  return podVethName(a.pod.namespace, `${a.pod.name}/${a.ifname}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Turns the plugin's environment and stdin into a typed request, or a CniError with the code the
 // spec gives (and pkg/skel uses) for each kind of bad input. Pure.
 
+import { parseCniArgs, type PodRef } from './cni-args.js';
 import { CNI_CODES, CniError } from './errors.js';
 import { compareVersions, SUPPORTED_CNI_VERSIONS } from './version.js';
 
@@ -23,6 +24,8 @@ export type CniRequest =
       readonly netns: string | undefined;
       readonly ifname: string;
       readonly args: string | undefined;
+      /** K8S_POD_NAMESPACE/K8S_POD_NAME from CNI_ARGS; undefined outside Kubernetes. */
+      readonly pod: PodRef | undefined;
       readonly path: string | undefined;
       readonly conf: NetConf;
     }
@@ -107,5 +110,17 @@ function requestFor(verb: Exclude<CniVerb, 'VERSION'>, env: Env, conf: NetConf):
   const netns = envVar(env, 'CNI_NETNS');
   if (netns === undefined && verb !== 'DEL') throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_NETNS is required');
   const ifname = checkIfname(envVar(env, 'CNI_IFNAME'));
-  return { verb, containerId, netns, ifname, args: envVar(env, 'CNI_ARGS'), path, conf };
+  const args = envVar(env, 'CNI_ARGS');
+  // DEL must not fail on what ADD would have refused: nothing was wired then, and the IPAM record
+  // (not CNI_ARGS) names the veth of whatever was.
+  const pod = verb === 'DEL' ? podOrUndefined(args) : parseCniArgs(args).pod;
+  return { verb, containerId, netns, ifname, args, pod, path, conf };
+}
+
+function podOrUndefined(args: string | undefined): PodRef | undefined {
+  try {
+    return parseCniArgs(args).pod;
+  } catch {
+    return undefined;
+  }
 }

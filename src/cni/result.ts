@@ -113,9 +113,16 @@ export function mergeResults(prev: CniResult | undefined, ours: CniResult): CniR
 }
 
 /** Our pod interface in a result and the IPs on it (CHECK reads prevResult this way). */
-export function findAttachment(r: CniResult, ifname: string, netns: string): { iface: CniInterface; ips: CniIpConfig[] } | undefined {
+export function findAttachment(
+  r: CniResult,
+  ifname: string,
+  netns: string,
+): { iface: CniInterface; ips: CniIpConfig[]; hostIface: CniInterface | undefined } | undefined {
   const idx = r.interfaces.findIndex((i) => i.name === ifname && i.sandbox === netns);
   const iface = r.interfaces[idx];
   if (iface === undefined) return undefined;
-  return { iface, ips: r.ips.filter((ip) => ip.interface === idx) };
+  // ADD lists the host veth right before the pod interface (plan.ts attachmentResult).
+  const before = r.interfaces[idx - 1];
+  const hostIface = before !== undefined && (before.sandbox === undefined || before.sandbox === '') ? before : undefined;
+  return { iface, ips: r.ips.filter((ip) => ip.interface === idx), hostIface };
 }

@@ -38,6 +38,8 @@ export interface Observed {
 export interface Expected {
   readonly ifname: string;
   readonly hostVeth: string;
+  /** The host interface prevResult lists just before the pod's (ADD puts ours there), if any. */
+  readonly resultHostVeth?: string | undefined;
   readonly podMac: string | undefined;
   readonly ips: readonly PodIp[];
 }
@@ -46,6 +48,9 @@ const isUp = (l: ObservedLink): boolean => l.flags.includes('UP');
 
 export function verifyAttachment(exp: Expected, obs: Observed): string[] {
   const problems: string[] = [];
+  if (exp.resultHostVeth !== undefined && exp.resultHostVeth !== exp.hostVeth) {
+    problems.push(`prevResult names host interface ${exp.resultHostVeth}, the IPAM record ${exp.hostVeth}`);
+  }
   const host = obs.hostLink;
   if (host === undefined) problems.push(`host veth ${exp.hostVeth} is missing`);
   else {

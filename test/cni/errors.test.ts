@@ -36,6 +36,8 @@ describe('error codes', () => {
     ['no CNI_IFNAME', { ...ENV, CNI_IFNAME: undefined }, JSON.stringify(CONF), 4, /CNI_IFNAME/],
     ['CNI_IFNAME too long', { ...ENV, CNI_IFNAME: 'a-very-long-ifname' }, JSON.stringify(CONF), 4, /CNI_IFNAME/],
     ['CNI_IFNAME with /', { ...ENV, CNI_IFNAME: 'et/h0' }, JSON.stringify(CONF), 4, /CNI_IFNAME/],
+    ['CNI_ARGS not K=V', { ...ENV, CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME' }, JSON.stringify(CONF), 4, /CNI_ARGS .*invalid pair/],
+    ['CNI_ARGS unknown key', { ...ENV, CNI_ARGS: 'K8S_POD_NAME=a;FOO=1' }, JSON.stringify(CONF), 4, /CNI_ARGS .*FOO/],
     ['garbage stdin', ENV, '{not json', 6, /not valid JSON/],
     ['stdin not an object', ENV, '[1]', 6, /object/],
     ['no cniVersion', ENV, conf({ cniVersion: undefined }), 7, /cniVersion/],

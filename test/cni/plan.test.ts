@@ -1,7 +1,7 @@
 // Golden batches: exactly what ADD sends to ip(8) on each side, and the sysctls it writes.
 
 import { describe, expect, it } from 'vitest';
-import { hostVethName, podMac } from '../../src/cni/names.js';
+import { containerVethName, hostVethName, podMac } from '../../src/cni/names.js';
 import { planHostAdd, planHostSysctls, planPodAdd } from '../../src/cni/plan.js';
 import { verifyAttachment, type Observed } from '../../src/cni/verify.js';
 
@@ -18,12 +18,13 @@ const dual = {
 };
 
 describe('names', () => {
-  it('host veth names are 15 characters, prefixed, deterministic and distinct per attachment', () => {
-    const a = hostVethName('0123abcd'.repeat(8), 'eth0');
+  it('container-ID veth names (no pod identity) are 15 characters, prefixed, deterministic and distinct per attachment', () => {
+    const a = containerVethName('0123abcd'.repeat(8), 'eth0');
     expect(a).toMatch(/^mrd[0-9a-f]{12}$/);
     expect(a).toHaveLength(15);
-    expect(hostVethName('0123abcd'.repeat(8), 'eth0')).toBe(a);
-    expect(hostVethName('0123abcd'.repeat(8), 'eth1')).not.toBe(a);
+    expect(containerVethName('0123abcd'.repeat(8), 'eth0')).toBe(a);
+    expect(containerVethName('0123abcd'.repeat(8), 'eth1')).not.toBe(a);
+    expect(hostVethName({ containerId: '0123abcd'.repeat(8), ifname: 'eth0', pod: undefined })).toBe(a);
   });
   it('pod MACs are locally administered unicast', () => {
     const m = podMac('c1', 'eth0');
@@ -101,5 +102,9 @@ describe('verify', () => {
     ['extra reservation', { reserved: [...healthy.reserved, '10.244.1.9'] }, /10\.244\.1\.9/],
   ])('%s', (_what, patch, problem) => {
     expect(verifyAttachment(exp, { ...healthy, ...patch }).join('\n')).toMatch(problem);
+  });
+  it('reports a host interface in prevResult other than the recorded veth', () => {
+    expect(verifyAttachment({ ...exp, resultHostVeth: 'mrd0123456789ab' }, healthy)).toEqual([]);
+    expect(verifyAttachment({ ...exp, resultHostVeth: 'mrdffffffffffff' }, healthy).join('\n')).toMatch(/prevResult names host interface mrdffffffffffff/);
   });
 });

@@ -24,7 +24,7 @@ export interface CniNode {
   /** A fresh pod namespace; returns it and its CNI_NETNS path. */
   pod(role?: string): Promise<{ ns: Netns; path: string }>;
   /** IPAM allocations as the store holds them. */
-  allocations(network: string): Promise<{ containerId: string; ifname: string; ip: string; at: number; netns?: string }[]>;
+  allocations(network: string): Promise<{ containerId: string; ifname: string; ip: string; at: number; netns?: string; hostVeth?: string }[]>;
   /** Links in the node namespace whose name starts with mrd. */
   hostVeths(): Promise<string[]>;
   dispose(): Promise<void>;
@@ -53,7 +53,7 @@ export async function cniNode(w: World): Promise<CniNode> {
     async allocations(network) {
       try {
         const doc = JSON.parse(await readFile(join(dataDir, network, 'allocations.json'), 'utf8')) as {
-          allocations: { containerId: string; ifname: string; ip: string; at: number }[];
+          allocations: { containerId: string; ifname: string; ip: string; at: number; hostVeth?: string }[];
         };
         return doc.allocations;
       } catch {

@@ -72,6 +72,11 @@ export interface Attach {
   readonly netns: string;
   readonly ifname?: string;
   readonly capabilityArgs?: Readonly<Record<string, unknown>>;
+  /**
+   * K8S_POD_NAMESPACE/K8S_POD_NAME in CNI_ARGS, as kubelet sends them. Default: namespace
+   * "default", name = containerId. null: no CNI_ARGS at all (a non-Kubernetes runtime).
+   */
+  readonly pod?: { readonly namespace: string; readonly name: string } | null;
 }
 
 export class CniRuntimeError extends Error {
@@ -119,7 +124,16 @@ export class CniRuntime {
         ? {
             CNI_CONTAINERID: a.containerId,
             CNI_IFNAME: a.ifname ?? 'eth0',
-            CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${a.containerId}`,
+            ...(a.pod === null
+              ? {}
+              : {
+                  CNI_ARGS: [
+                    'IgnoreUnknown=1',
+                    `K8S_POD_NAMESPACE=${a.pod?.namespace ?? 'default'}`,
+                    `K8S_POD_NAME=${a.pod?.name ?? a.containerId}`,
+                    `K8S_POD_INFRA_CONTAINER_ID=${a.containerId}`,
+                  ].join(';'),
+                }),
           }
         : {}),
       ...(netns !== undefined ? { CNI_NETNS: netns } : {}),

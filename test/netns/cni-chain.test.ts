@@ -9,7 +9,7 @@ import { CniRuntime, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, NODE_IP4, ping } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
 import { waitFor } from '../harness/wait.js';
-import { hostVethName } from '../../src/cni/names.js';
+import { podVethName } from '../../src/cni/pod-veth-name.js';
 
 const SERVER = "require('net').createServer((s) => s.end('hello from pod\\n')).listen(80, '0.0.0.0')";
 const client = (host: string, port: number): string =>
@@ -62,7 +62,7 @@ describe('meridian-cni chained with portmap, bandwidth and loopback at cniVersio
         // Our CHECK against the chain's final result tolerates what portmap and bandwidth added.
         await rt.check(a, { types: ['meridian-cni', 'bandwidth'] });
 
-        const veth = hostVethName('web', 'eth0');
+        const veth = podVethName('default', 'web');
         const qdisc = await w.exec(n.node, ['tc', 'qdisc', 'show', 'dev', veth]);
         expect(qdisc.stdout).toMatch(/qdisc tbf/);
         const links = (await w.exec(n.node, ['ip', '-o', 'link', 'show'])).stdout;

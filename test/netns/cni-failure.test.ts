@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CniRuntime, CniRuntimeError, MERIDIAN_CNI, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, ping, NODE_IP4 } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
-import { hostVethName } from '../../src/cni/names.js';
+import { podVethName } from '../../src/cni/pod-veth-name.js';
 
 const list = (dataDir: string, subnet = '10.244.1.0/24'): NetList => ({
   cniVersion: '1.0.0',
@@ -82,7 +82,7 @@ describe('meridian-cni failure handling', () => {
         await mkdir(join(n.dataDir, 'meridian'), { recursive: true });
         await writeFile(join(n.dataDir, 'meridian', 'lock'), String(dead.pid));
         // The veth the killed ADD had created, with the deterministic name.
-        const stale = hostVethName('c1', 'eth0');
+        const stale = podVethName('default', 'c1');
         const junk = await w.netns('junk');
         await w.link(n.node, junk, { nameA: stale });
         const r = await rt.add({ containerId: 'c1', netns: p.path });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CniRuntime, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, NODE_IP4, ping } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
-import { hostVethName } from '../../src/cni/names.js';
+import { podVethName } from '../../src/cni/pod-veth-name.js';
 
 describe('meridian-cni GC, sweep and STATUS at 1.1.0', () => {
   it('GC releases attachments missing from cni.dev/valid-attachments and deletes their veths; keeps the valid one working', async () => {
@@ -21,7 +21,7 @@ describe('meridian-cni GC, sweep and STATUS at 1.1.0', () => {
         const forgetful = new CniRuntime({ nodeNs: n.node.name, list: l });
         await forgetful.gc([{ containerId: 'c0', netns: pods[0]!.path }]);
         expect((await n.allocations('meridian')).map((a) => a.containerId)).toEqual(['c0']);
-        expect(await n.hostVeths()).toEqual([hostVethName('c0', 'eth0')]);
+        expect(await n.hostVeths()).toEqual([podVethName('default', 'c0')]);
         expect(await ping(w, pods[0]!.ns, NODE_IP4)).toBe(true);
         await rt.check({ containerId: 'c0', netns: pods[0]!.path });
       } finally {

@@ -8,7 +8,7 @@ import { CniRuntime, CniRuntimeError, type NetList } from '../harness/cni-runtim
 import { cniNode, NODE_IP4, NODE_IP6, ping, UP_IP4, UPLINK_MTU } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
 import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
-import { hostVethName } from '../../src/cni/names.js';
+import { podVethName } from '../../src/cni/pod-veth-name.js';
 
 let before: RootSnapshot;
 beforeAll(() => {
@@ -36,7 +36,7 @@ describe.each(['0.4.0', '1.0.0', '1.1.0'])('meridian-cni at cniVersion %s', (ver
         await rt.add(a2);
 
         expect(r1['cniVersion']).toBe(version);
-        const hostVeth = hostVethName('c-one', 'eth0');
+        const hostVeth = podVethName('default', 'c-one');
         expect(r1['interfaces']).toEqual([
           { name: hostVeth, mac: 'ee:ee:ee:ee:ee:ee', ...(version === '1.1.0' ? { mtu: UPLINK_MTU } : {}) },
           expect.objectContaining({ name: 'eth0', sandbox: p1.path }),
@@ -61,7 +61,7 @@ describe.each(['0.4.0', '1.0.0', '1.1.0'])('meridian-cni at cniVersion %s', (ver
 
         await rt.del(a1);
         await rt.del(a1);
-        expect(await n.hostVeths()).toEqual([hostVethName('c-two', 'eth0')]);
+        expect(await n.hostVeths()).toEqual([podVethName('default', 'c-two')]);
         expect((await n.allocations('meridian')).map((a) => a.ip)).toEqual(['10.244.1.3']);
         const eth = await w.exec(p1.ns, ['ip', 'link', 'show', 'dev', 'eth0'], { okExitCodes: [1] });
         expect(eth.exitCode).toBe(1);
@@ -122,7 +122,7 @@ describe('meridian-cni dual-stack and CHECK', () => {
         const p = await n.pod();
         const a = { containerId: 'c1', netns: p.path };
         await rt.add(a);
-        const veth = hostVethName('c1', 'eth0');
+        const veth = podVethName('default', 'c1');
         const checkError = async (): Promise<string> => {
           const e = await rt.check(a).then(
             () => undefined,

@@ -4,8 +4,9 @@
 // Invariants (property-tested in test/cni/allocator.test.ts):
 // - an address is held by at most one attachment (containerID + ifname);
 // - the network address, IPv4 broadcast and the range's gateway are never handed out;
-// - allocate() for an attachment that already holds addresses returns them unchanged (idempotent:
-//   a retried ADD after a lost reply gets the same IPs);
+// - allocate() for an attachment that already holds addresses returns the same addresses
+//   (idempotent: a retried ADD after a lost reply gets the same IPs); only the recorded host veth
+//   name is brought up to date;
 // - within a pool, allocation continues after the last address handed out (host-local's
 //   round-robin), so a just-released address is not reused at once while stale routes or conntrack
 //   entries for it may linger.
@@ -21,6 +22,11 @@ export interface Allocation {
   readonly netns: string | undefined;
   /** Address without prefix, as formatIp prints it. */
   readonly ip: string;
+  /**
+   * The host veth ADD wired for it (names.ts). Absent in records of older plugin versions, whose
+   * veth name followed from containerId + ifname (host-veths.ts hostVethOf).
+   */
+  readonly hostVeth?: string;
   /** Milliseconds since the epoch. */
   readonly at: number;
 }
@@ -87,9 +93,13 @@ function pickFree(pool: Pool, taken: ReadonlySet<bigint>, last: bigint | undefin
 export function allocate(
   state: IpamState,
   pools: readonly Pool[],
-  req: Attachment & { readonly netns: string | undefined; readonly now: number },
+  req: Attachment & { readonly netns: string | undefined; readonly now: number; readonly hostVeth?: string },
 ): AllocateOutcome {
-  const mine = allocationsOf(state, req);
+  // A repeated ADD may name the veth differently from an older record (written before names were
+  // recorded, or by an ADD without pod identity): the record follows the veth being wired now.
+  const renamed = (a: Allocation): boolean => req.hostVeth !== undefined && a.hostVeth !== req.hostVeth && sameAttachment(a, req);
+  const base = state.allocations.some(renamed) ? state.allocations.map((a) => (renamed(a) ? { ...a, hostVeth: req.hostVeth } : a)) : state.allocations;
+  const mine = base.filter((a) => sameAttachment(a, req));
   const held: Allocation[] = [];
   const added: Allocation[] = [];
   const lastReserved: Record<string, string> = { ...state.lastReserved };
@@ -100,7 +110,7 @@ export function allocate(
       continue;
     }
     const taken = new Set<bigint>();
-    for (const a of [...state.allocations, ...added]) {
+    for (const a of [...base, ...added]) {
       const p = parseIp(a.ip);
       if (p !== undefined && p.family === pool.family) taken.add(p.value);
     }
@@ -110,12 +120,19 @@ export function allocate(
     const v = pickFree(pool, taken, last?.family === pool.family ? last.value : undefined);
     if (v === undefined) return { type: 'exhausted', pool };
     const ip = formatIp({ family: pool.family, value: v });
-    const a: Allocation = { containerId: req.containerId, ifname: req.ifname, netns: req.netns, ip, at: req.now };
+    const a: Allocation = {
+      containerId: req.containerId,
+      ifname: req.ifname,
+      netns: req.netns,
+      ip,
+      at: req.now,
+      ...(req.hostVeth !== undefined ? { hostVeth: req.hostVeth } : {}),
+    };
     added.push(a);
     held.push(a);
     lastReserved[key] = ip;
   }
-  return { type: 'allocated', state: { allocations: [...state.allocations, ...added], lastReserved }, ips: held };
+  return { type: 'allocated', state: { allocations: [...base, ...added], lastReserved }, ips: held };
 }
 
 /** Drop every allocation for which `release` is true; returns the new state and what was dropped. */

@@ -1,14 +1,23 @@
 // A cross-process lock file, because Node has no flock(2). Acquire = create the file with O_EXCL
-// ("wx") and write our PID into it; release = unlink it. A lock whose owner PID no longer exists
-// (a plugin killed mid-ADD) is stale and is broken; so is one older than `staleMs` (PID reuse, or
-// an owner in another PID namespace), since no holder keeps it for more than a few milliseconds.
+// ("wx") and write "<pid> <nonce>" into it; release = unlink it. A lock whose owner PID no longer
+// exists (a plugin killed mid-ADD) is stale and is broken; so is one older than `staleMs` (PID
+// reuse, or an owner in another PID namespace), since no holder keeps it for more than a few
+// milliseconds.
 //
-// Breaking a stale lock renames it to a unique name first and checks what was renamed: rename is
-// atomic, so of two processes breaking the same stale lock only one gets it; if what we renamed
-// turns out to be a live owner's fresh lock (it was re-taken between our read and our rename), it
-// is put back with link(2), which fails rather than overwrite a third process's lock.
+// Breaking must never remove a live lock. Reading the owner and removing the file are two steps,
+// and between them the stale-looking owner may have released (a holder that just exited looks
+// dead) and another process may have taken a fresh lock. So breakers serialise on a second lock,
+// `<path>.break`, and under it re-read the lock and unlink it only if it is still the very file
+// judged stale (same inode, same content). Nobody else can remove or replace that file meanwhile:
+// its owner is dead (or over its time), and other breakers wait. An earlier version renamed the
+// lock aside and linked it back when it turned out live; a third process could take the lock in
+// that window, and 50 concurrent DELs lost updates (test/netns/cni-failure.test.ts).
+//
+// A breaker killed while holding `<path>.break` leaves it behind; it is removed once older than
+// BREAK_STALE_MS (breaking takes a millisecond), checked by identity the same way.
 
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, unlink } from 'node:fs/promises';
 import { CNI_CODES, CniError } from '../errors.js';
 
 export interface LockOptions {
@@ -17,6 +26,8 @@ export interface LockOptions {
   /** Injected for tests; default: process.kill(pid, 0). */
   readonly isAlive?: (pid: number) => boolean;
 }
+
+const BREAK_STALE_MS = 2_000;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -29,28 +40,75 @@ function pidAlive(pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function ownerOf(path: string): Promise<{ pid: number | undefined; ageMs: number } | undefined> {
+interface Owner {
+  /** Identity of the file: inode and content, read through one descriptor so they match. */
+  readonly ino: number;
+  readonly text: string;
+  readonly pid: number | undefined;
+  readonly ageMs: number;
+}
+
+async function ownerOf(path: string): Promise<Owner | undefined> {
+  let fh;
   try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    const pid = /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
-    return { pid, ageMs: Date.now() - st.mtimeMs };
+    fh = await open(path, 'r');
   } catch {
     return undefined; // released meanwhile
   }
+  try {
+    const st = await fh.stat();
+    const text = await fh.readFile('utf8');
+    // "<pid> <nonce>"; a bare "<pid>" (older plugin versions) is read the same way.
+    const m = /^(\d+)(\s|$)/.exec(text.trim());
+    return { ino: st.ino, text, pid: m !== null ? Number(m[1]) : undefined, ageMs: Date.now() - st.mtimeMs };
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
 }
 
-async function breakStale(path: string, isAlive: (pid: number) => boolean, staleMs: number): Promise<void> {
-  const aside = `${path}.stale.${process.pid}`;
+const sameFile = (a: Owner, b: Owner): boolean => a.ino === b.ino && a.text === b.text;
+
+/** Create `path` exclusively with our identity in it; undefined when it exists. */
+async function tryCreate(path: string): Promise<string | undefined> {
+  const text = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  let fh;
   try {
-    await rename(path, aside);
-  } catch {
-    return; // someone else broke or released it
+    fh = await open(path, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
   }
-  const o = await ownerOf(aside);
-  // An empty file is a holder between open and write: stale only by age, as in withLockFile.
-  const stillStale = o === undefined || (o.pid !== undefined && !isAlive(o.pid)) || o.ageMs > staleMs;
-  if (!stillStale) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
+  try {
+    await fh.writeFile(text);
+  } finally {
+    await fh.close();
+  }
+  return text;
+}
+
+/** Unlink `path` only if it is still the file `seen` (see the header for why this is safe enough). */
+async function unlinkIfSame(path: string, seen: Owner): Promise<void> {
+  const now = await ownerOf(path);
+  if (now !== undefined && sameFile(now, seen)) await unlink(path).catch(() => undefined);
+}
+
+/** Returns false when another process is breaking it (the caller waits a little and retries). */
+async function breakStale(path: string, seen: Owner, stale: (o: Owner) => boolean): Promise<boolean> {
+  const breaker = `${path}.break`;
+  if ((await tryCreate(breaker)) === undefined) {
+    const b = await ownerOf(breaker);
+    if (b !== undefined && b.ageMs > BREAK_STALE_MS) await unlinkIfSame(breaker, b);
+    return false;
+  }
+  try {
+    const now = await ownerOf(path);
+    if (now !== undefined && sameFile(now, seen) && stale(now)) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+  return true;
 }
 
 /** Take the lock, run `fn`, release the lock. Times out with code 11 (try again later). */
@@ -58,26 +116,16 @@ export async function withLockFile<T>(path: string, fn: () => Promise<T>, opts: 
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const staleMs = opts.staleMs ?? 30_000;
   const isAlive = opts.isAlive ?? pidAlive;
+  // An empty file is a holder between open and write: stale only by age.
+  const stale = (o: Owner): boolean => (o.pid !== undefined && !isAlive(o.pid)) || o.ageMs > staleMs;
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
+  let mine: string | undefined;
   for (;;) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      try {
-        await fh.writeFile(String(process.pid));
-      } finally {
-        await fh.close();
-      }
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+    mine = await tryCreate(path);
+    if (mine !== undefined) break;
     const o = await ownerOf(path);
-    // An empty file is a holder between open and write; it is stale only once old.
-    if (o !== undefined && ((o.pid !== undefined && !isAlive(o.pid)) || o.ageMs > staleMs)) {
-      await breakStale(path, isAlive, staleMs);
-      continue;
-    }
+    if (o !== undefined && stale(o) && (await breakStale(path, o, stale))) continue;
     if (Date.now() >= deadline) {
       throw new CniError(CNI_CODES.tryAgainLater, `IPAM lock ${path} is held by pid ${String(o?.pid ?? '?')}`, `waited ${timeoutMs} ms`);
     }
@@ -87,6 +135,8 @@ export async function withLockFile<T>(path: string, fn: () => Promise<T>, opts: 
   try {
     return await fn();
   } finally {
-    await unlink(path).catch(() => undefined);
+    // Only our own file: had we overrun staleMs, the lock may have been broken and re-taken.
+    const now = await ownerOf(path);
+    if (now !== undefined && now.text === mine) await unlink(path).catch(() => undefined);
   }
 }

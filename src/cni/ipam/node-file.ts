@@ -2,7 +2,9 @@
 // server. Written by the agent (atomically, write + rename) as JSON:
 //   {"nodeName": "node-1", "podCIDRs": ["10.244.1.0/24", "fd00:10:244:1::/64"]}
 // podCIDRs mirrors Node.spec.podCIDRs. A missing file means the agent has not started yet: code 11
-// on ADD (the runtime retries), code 50 on STATUS.
+// on ADD (the runtime retries), code 50 on STATUS. A file that is there but unreadable or not the
+// expected JSON is code 5 (I/O failure), like a corrupt IPAM state file: it is not network config
+// (code 7), and the agent writes it atomically, so it will not fix itself by retrying (code 11).
 
 import { readFile } from 'node:fs/promises';
 import { CNI_CODES, CniError } from '../errors.js';
@@ -17,12 +19,12 @@ export function parseNodeFile(text: string, path: string): NodeFile {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new CniError(CNI_CODES.invalidNetworkConfig, `node file ${path} is not valid JSON`, e instanceof Error ? e.message : '');
+    throw new CniError(CNI_CODES.ioFailure, `node file ${path} is not valid JSON`, e instanceof Error ? e.message : '');
   }
   const o = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>) : {};
   const cidrs = o['podCIDRs'];
   if (!Array.isArray(cidrs) || !cidrs.every((c) => typeof c === 'string')) {
-    throw new CniError(CNI_CODES.invalidNetworkConfig, `node file ${path}: podCIDRs must be a list of CIDR strings`);
+    throw new CniError(CNI_CODES.ioFailure, `node file ${path}: podCIDRs must be a list of CIDR strings`);
   }
   return { nodeName: typeof o['nodeName'] === 'string' ? o['nodeName'] : undefined, podCIDRs: cidrs as string[] };
 }
