@@ -12,6 +12,7 @@
 // - Interface names: IFNAMSIZ is 16 with the NUL, so 15 characters: "mrd" + 12 hex = 15.
 
 import { createHash } from 'node:crypto';
+import { podVethName } from '../cni/pod-veth-name.js';
 import type { Family } from '../net/ip.js';
 
 export const CHAIN_PREFIXES = ['MERIDIAN-', 'MRD-'] as const;
@@ -83,11 +84,10 @@ export function tempSetName(name: string): string {
 }
 
 /**
- * Default host-side interface name of a pod: "mrd" + 12 hex of SHA-256("namespace.name"). The CNI
- * plugin names the veth the same way from K8S_POD_NAMESPACE/K8S_POD_NAME, so the agent can find a
- * pod's interface from the API object alone (Calico does the same with "cali").
+ * Default host-side interface name of a pod: the CNI plugin's own naming (src/cni/pod-veth-name.ts,
+ * "mrd" + 12 hex of SHA-256("namespace.name")), so the agent finds a pod's interface from the API
+ * object alone (Calico does the same with "cali").
  */
 export function defaultHostInterface(namespace: string, name: string, prefix = DEFAULT_IFACE_PREFIX): string {
-  const hex = createHash('sha256').update(`${namespace}.${name}`).digest('hex');
-  return `${prefix}${hex.slice(0, 15 - prefix.length)}`;
+  return podVethName(namespace, name, { prefix });
 }
