@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/agent/config.js';
+import { planRouting, serviceRoutes, viewFromObjects } from '../../../src/agent/routing-plan.js';
+import { evaluatePolicy } from '../../../src/bgp/speaker/policy.js';
+import { parsePrefix } from '../../../src/bgp/wire/index.js';
+import { parseManifests } from '../../../src/k8s/manifests.js';
+
+const cfg = (extra = '') => parseConfig(`nodeName: node-b\n${extra}`, { source: 't', env: {}, hostname: 'h' });
+
+function node(name: string, v4: string, podCidr: string, opts: { v6?: string; pod6?: string; annotations?: Record<string, string>; labels?: Record<string, string> } = {}) {
+  const addrs = [{ type: 'InternalIP', address: v4 }, ...(opts.v6 !== undefined ? [{ type: 'InternalIP', address: opts.v6 }] : [])];
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, annotations: opts.annotations ?? {}, labels: opts.labels ?? {} },
+    spec: { podCIDRs: [podCidr, ...(opts.pod6 !== undefined ? [opts.pod6] : [])] },
+    status: { addresses: addrs },
+  };
+}
+
+function view(docs: unknown[]) {
+  const r = parseManifests(docs.map((d) => JSON.stringify(d)).join('\n---\n'), 'test');
+  expect(r.problems).toEqual([]);
+  return viewFromObjects(r.objects);
+}
+
+const three = [
+  node('node-a', '192.0.2.1', '10.244.1.0/24', { v6: 'fd00::1', pod6: 'fd00:10:244:1::/64' }),
+  node('node-b', '192.0.2.2', '10.244.2.0/24', { v6: 'fd00::2', pod6: 'fd00:10:244:2::/64' }),
+  node('node-c', '192.0.2.3', '10.244.3.0/24'),
+];
+
+describe('planRouting', () => {
+  it('meshes with every other node per family, the lower address dialling', () => {
+    const p = planRouting(cfg(), view(three));
+    expect(p.routerId).toBe('192.0.2.2');
+    expect(p.asn).toBe(64512);
+    expect(p.peers.map((x) => [x.address, x.asn, x.passive])).toEqual([
+      ['192.0.2.1', 64512, true],
+      ['192.0.2.3', 64512, false],
+      ['fd00::1', 64512, true],
+    ]);
+    expect(p.originate).toEqual(['10.244.2.0/24', 'fd00:10:244:2::/64']);
+    expect(p.blackholes).toEqual(['10.244.2.0/24', 'fd00:10:244:2::/64']);
+  });
+
+  it('takes the AS from BGPConfiguration, then the node annotation', () => {
+    const bc = { apiVersion: 'meridian.io/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { asNumber: 65100 } };
+    expect(planRouting(cfg(), view([...three, bc])).asn).toBe(65100);
+    const annotated = [three[0], node('node-b', '192.0.2.2', '10.244.2.0/24', { annotations: { 'kube-router.io/node.asn': '65222' } }), three[2]];
+    const p = planRouting(cfg(), view([...annotated, bc]));
+    expect(p.asn).toBe(65222);
+    expect(p.peers.find((x) => x.address === '192.0.2.1')?.asn).toBe(65100);
+  });
+
+  it('turns the mesh off, keeping explicit peers', () => {
+    const bc = { apiVersion: 'meridian.io/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMesh: false } };
+    const tor = { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { peerIP: '192.0.2.254', asNumber: 65000, importAllow: ['0.0.0.0/0'] } };
+    const p = planRouting(cfg(), view([...three, bc, tor]));
+    expect(p.peers.map((x) => x.address)).toEqual(['192.0.2.254']);
+    const tp = p.peers[0];
+    // Only what we originate goes to the ToR; from it, cluster ranges and exactly the default route.
+    expect(evaluatePolicy(tp?.exportPolicy ?? { rules: [], defaultAction: 'accept' }, parsePrefix('10.244.2.0/24'), {}).accepted).toBe(true);
+    expect(evaluatePolicy(tp?.exportPolicy ?? { rules: [], defaultAction: 'accept' }, parsePrefix('10.244.1.0/24'), {}).accepted).toBe(false);
+    const imp = tp?.importPolicy ?? { rules: [], defaultAction: 'accept' };
+    expect(evaluatePolicy(imp, parsePrefix('10.244.1.0/24'), {}).accepted).toBe(true);
+    expect(evaluatePolicy(imp, parsePrefix('10.244.1.7/32'), {}).accepted).toBe(true);
+    expect(evaluatePolicy(imp, parsePrefix('0.0.0.0/0'), {}).accepted).toBe(true);
+    expect(evaluatePolicy(imp, parsePrefix('192.0.2.1/32'), {}).accepted).toBe(false);
+    expect(evaluatePolicy(imp, parsePrefix('10.0.0.0/8'), {}).accepted).toBe(false);
+  });
+
+  it('selects BGPPeers by node name and label selector', () => {
+    const docs = [
+      ...three.slice(0, 1),
+      node('node-b', '192.0.2.2', '10.244.2.0/24', { labels: { rack: 'r1' } }),
+      { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'only-a' }, spec: { peerIP: '198.51.100.1', asNumber: 65001, node: 'node-a' } },
+      { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'rack1' }, spec: { peerIP: '198.51.100.2', asNumber: 65002, nodeSelector: { matchLabels: { rack: 'r1' } } } },
+      { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'rack2' }, spec: { peerIP: '198.51.100.3', asNumber: 65003, nodeSelector: { matchLabels: { rack: 'r2' } } } },
+      { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'all' }, spec: { peerIP: '198.51.100.4', asNumber: 65004, passive: true } },
+    ];
+    const p = planRouting(cfg(), view(docs));
+    expect(p.peers.map((x) => x.address)).toEqual(['192.0.2.1', '198.51.100.2', '198.51.100.4']);
+    expect(p.peers.find((x) => x.address === '198.51.100.4')?.passive).toBe(true);
+  });
+
+  it('goes through route reflectors when nodes carry a cluster ID', () => {
+    const rr = node('node-a', '192.0.2.1', '10.244.1.0/24', { annotations: { 'meridian.io/route-reflector-cluster-id': '10.0.0.1' } });
+    const docs = [rr, three[1], three[2]];
+    // node-b is a client: it peers with the reflector only.
+    const client = planRouting(cfg(), view(docs));
+    expect(client.peers.map((x) => [x.address, x.routeReflectorClient])).toEqual([['192.0.2.1', false]]);
+    expect(client.clusterId).toBeUndefined();
+    // node-a, the reflector, peers with both clients as clients.
+    const reflector = planRouting(parseConfig('nodeName: node-a', { source: 't', env: {}, hostname: 'h' }), view(docs));
+    expect(reflector.clusterId).toBe('10.0.0.1');
+    expect(reflector.peers.map((x) => [x.address, x.routeReflectorClient])).toEqual([
+      ['192.0.2.2', true],
+      ['192.0.2.3', true],
+    ]);
+  });
+
+  it('reads kube-router peer annotations and reports bad ones', () => {
+    const b = node('node-b', '192.0.2.2', '10.244.2.0/24', { annotations: { 'kube-router.io/peer.ips': '198.51.100.9,198.51.100.10', 'kube-router.io/peer.asns': '65009,65010' } });
+    const p = planRouting(cfg(), view([three[0], b]));
+    expect(p.peers.map((x) => [x.address, x.asn])).toEqual([
+      ['192.0.2.1', 64512],
+      ['198.51.100.9', 65009],
+      ['198.51.100.10', 65010],
+    ]);
+    const bad = node('node-b', '192.0.2.2', '10.244.2.0/24', { annotations: { 'kube-router.io/peer.ips': '198.51.100.9', 'kube-router.io/peer.asns': '1,2' } });
+    expect(planRouting(cfg(), view([three[0], bad])).problems[0]).toMatch(/same number of entries/);
+  });
+
+  it('skips BGPPeers that ask for TCP MD5 and says why', () => {
+    const pw = { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'md5' }, spec: { peerIP: '198.51.100.1', asNumber: 65001, passwordSecretRef: { name: 's', key: 'k' } } };
+    const p = planRouting(cfg(), view([...three, pw]));
+    expect(p.peers.some((x) => x.address === '198.51.100.1')).toBe(false);
+    expect(p.problems[0]).toMatch(/MD5/);
+  });
+
+  it('advertises service ranges and in-range external and load-balancer IPs', () => {
+    const bc = {
+      kind: 'BGPConfiguration',
+      metadata: { name: 'default' },
+      spec: { serviceClusterIPs: [{ cidr: '10.96.0.0/12' }], serviceExternalIPs: ['203.0.113.0/24'], serviceLoadBalancerIPs: ['198.18.0.0/24'] },
+    };
+    const svc = {
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'x' },
+      spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', externalIPs: ['203.0.113.5', '192.0.2.99'] },
+      status: { loadBalancer: { ingress: [{ ip: '198.18.0.7' }, { hostname: 'lb.example' }] } },
+    };
+    const v = view([...three, bc, svc]);
+    expect(serviceRoutes(v.bgpConfiguration, v.services)).toEqual(['10.96.0.0/12', '198.18.0.7/32', '203.0.113.5/32']);
+    expect(planRouting(cfg(), v).originate).toContain('203.0.113.5/32');
+  });
+});
+
+describe('routing objects in manifests', () => {
+  it('reports invalid BGPPeers and keeps the rest', () => {
+    const r = parseManifests(
+      [
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'bad' }, spec: { peerIP: 'nope', asNumber: 65000 } }),
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'hold' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, holdTime: 2 } }),
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'ok' }, spec: { peerIP: '192.0.2.1', asNumber: 65000 } }),
+      ].join('\n---\n'),
+      'peers.yaml',
+    );
+    expect(r.objects.map((o) => o.name)).toEqual(['ok']);
+    expect(r.problems.map((p) => p.reason)).toEqual(['spec.peerIP: "nope" is not an IP address', 'spec.holdTime: must be 0 or at least 3 (RFC 4271 4.2)']);
+  });
+});
