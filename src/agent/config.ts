@@ -42,6 +42,7 @@ export const CONFIG_DEFAULTS = {
   },
   policy: { enabled: true },
   clusterCIDRs: [] as string[],
+  natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] as string[] },
   statusSocket: '/var/run/meridian/meridian.sock',
   metrics: { listen: '0.0.0.0:9493' },
   logLevel: 'info',
@@ -168,6 +169,12 @@ export function configSchema(ctx: { defaultNodeName: string }) {
       .prefault({}),
     policy: z.strictObject({ enabled: z.boolean().default(D.policy.enabled) }).prefault({}),
     clusterCIDRs: z.array(cidr).default([]),
+    natOutgoing: z
+      .strictObject({
+        enabled: z.boolean().default(D.natOutgoing.enabled),
+        nonMasqueradeCIDRs: z.array(cidr).default([]),
+      })
+      .prefault({}),
     statusSocket: z.string().min(1).default(D.statusSocket),
     metrics: z.strictObject({ listen: listenAddress.default(D.metrics.listen) }).prefault({}),
     logLevel: z.enum(LOG_LEVELS).default(D.logLevel),

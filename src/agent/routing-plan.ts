@@ -51,6 +51,8 @@ export interface RoutingPlan {
   readonly originate: readonly string[];
   /** Our own podCIDRs: blackhole routes in the kernel. */
   readonly blackholes: readonly string[];
+  /** Every node's podCIDRs and clusterCIDRs: the cluster's pod networks (no SNAT towards them). */
+  readonly podRanges: readonly string[];
   /** Objects or annotations that could not be used, and why. */
   readonly problems: readonly string[];
 }
@@ -242,6 +244,7 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
     peers: [...peers.values()].sort((a, b) => compareIps(a.address, b.address)),
     originate: originate.sort(),
     blackholes: [...me.podCIDRs],
+    podRanges: podRanges.sort(),
     problems,
   };
 }

@@ -12,6 +12,8 @@ import type { Logger } from '../logging/logger.js';
 import { Speaker, type PeerSpec, type PeerStatus } from '../bgp/speaker/speaker.js';
 import type { RoutePolicy } from '../bgp/speaker/policy.js';
 import type { RoutingPlan } from './routing-plan.js';
+import { sysctlSet } from '../net/sysctl.js';
+import { applyNat } from '../routes/nat-apply.js';
 import { desiredRoutes } from '../routes/desired.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
@@ -104,6 +106,9 @@ export class Routing {
       },
     });
     this.programmer = programmer;
+    // The dataplane's sysctls, in this node's namespace only (the agent runs in the host's).
+    await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
+    await this.applyNat(plan);
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
     if (this.restarting) programmer.hold();
@@ -156,7 +161,18 @@ export class Routing {
       this.speaker?.setPeers(plan.peers);
       this.speaker?.setOriginated(plan.originate);
     }
+    if (old === undefined || JSON.stringify([old.blackholes, old.podRanges]) !== JSON.stringify([plan.blackholes, plan.podRanges])) await this.applyNat(plan);
     this.program();
+  }
+
+  private async applyNat(plan: RoutingPlan): Promise<void> {
+    const n = this.cfg.natOutgoing;
+    try {
+      await applyNat(this.run, { enabled: n.enabled, podCidrs: plan.blackholes, nonMasquerade: [...plan.podRanges, ...n.nonMasqueradeCIDRs] }, { netns: this.netns });
+    } catch (e) {
+      this.log.error({ err: e }, 'outbound NAT rules could not be applied');
+      this.metrics?.errors.inc({ component: 'nat' });
+    }
   }
 
   private endRestart(why: string): void {

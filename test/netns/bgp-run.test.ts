@@ -72,6 +72,10 @@ describe('meridian bgp run between node namespaces', () => {
       mkdirSync(join(dir, 'objects'));
       const sw = await w.netns('switch');
       const br = await w.bridge(sw);
+      // A host outside the cluster on the same segment, with no route to the pod networks: pods
+      // reach it only if their traffic is masqueraded to the node's address.
+      const outside = await w.netns('outside');
+      await w.attach(outside, br, { addr: '192.0.2.200/24' });
       const nodes: TestNode[] = [];
       for (const [i, name] of ['node-a', 'node-b'].entries()) {
         const ns = await w.netns(`node${i}`);
@@ -133,6 +137,18 @@ metrics: {listen: "${n.ip}:9493"}
       }
       const ping = await w.exec(a.pod, ['ping', '-c', '2', '-i', '0.2', '-W', '2', b.podIp]);
       expect(ping.stdout).toContain('2 received');
+
+      // Outbound SNAT: a pod reaches the outside host (which has no route back to 10.244/16)...
+      const outPing = await w.exec(a.pod, ['ping', '-c', '1', '-W', '2', '192.0.2.200']);
+      expect(outPing.stdout).toContain('1 received');
+      const nat = await w.exec(a.ns, ['iptables-save', '-t', 'nat']);
+      expect(nat.stdout).toContain('-A POSTROUTING -m comment --comment "meridian outgoing NAT" -j MERIDIAN-POSTROUTING');
+      // ...while pod-to-pod traffic keeps the pod's own source address.
+      const server = w.spawn(b.pod, ['nc', '-lvn', '-p', '8080']);
+      await waitFor(async () => (await w.exec(b.pod, ['ss', '-ltn'])).stdout.includes(':8080'), { timeoutMs: 5000, what: 'nc to listen' });
+      await w.exec(a.pod, ['sh', '-c', `echo hi | nc -w 2 -N ${b.podIp} 8080`]);
+      await waitFor(() => /Connection (received|from)/.test(server.output().stderr + server.output().stdout), { timeoutMs: 5000, what: 'nc to log the client' });
+      expect(server.output().stderr + server.output().stdout).toContain(a.podIp);
 
       const st = await status(a.socket);
       expect(st.bgp.peers).toMatchObject([{ address: b.ip, asn: 64512, state: 'Established', prefixesIn: 1, prefixesOut: 1 }]);

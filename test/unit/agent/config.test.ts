@@ -24,6 +24,7 @@ describe('agent config', () => {
       routes: { protocol: 180, table: 254, metric: 20 },
       policy: { enabled: true },
       clusterCIDRs: [],
+      natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] },
       statusSocket: '/var/run/meridian/meridian.sock',
       metrics: { listen: '0.0.0.0:9493' },
       logLevel: 'info',
