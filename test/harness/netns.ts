@@ -125,6 +125,7 @@ let worldSeq = 0;
 export class World {
   private readonly namespaces: Netns[] = [];
   private readonly procs: Proc[] = [];
+  private readonly cleanups: (() => void)[] = [];
   private readonly ifCount = new Map<string, number>();
   private readonly id: number;
   private seq = 0;
@@ -207,12 +208,32 @@ export class World {
     return proc;
   }
 
+  /**
+   * Run `fn` at cleanup, after the processes are stopped and before the namespaces go (e.g. remove
+   * a daemon's state dir). Synchronous, so the signal/exit path can run it too.
+   */
+  onCleanup(fn: () => void): void {
+    if (this.closed) throw new Error('world already cleaned up');
+    this.cleanups.push(fn);
+  }
+
+  private runCleanups(errors: unknown[]): void {
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        fn();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  }
+
   /** Stop processes (TERM, then KILL after 3 s), then delete namespaces. Tries everything, then reports. */
   async cleanup(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const errors: unknown[] = [];
     await Promise.all(this.procs.map((p) => stopProc(p).catch((e: unknown) => errors.push(e))));
+    this.runCleanups(errors);
     for (const ns of [...this.namespaces].reverse()) {
       try {
         deleteNetnsSync(ns.name);
@@ -231,6 +252,7 @@ export class World {
   cleanupSync(): void {
     this.closed = true;
     for (const p of this.procs) p.kill('SIGKILL');
+    this.runCleanups([]);
     for (const ns of [...this.namespaces].reverse()) deleteNetnsSync(ns.name);
     this.namespaces.length = 0;
     unregisterCleanup(this);
