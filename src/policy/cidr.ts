@@ -2,6 +2,7 @@
 // membership). Pure. Text forms are canonical (IPv6 per RFC 5952: lowercase, longest zero run
 // compressed) because `ipset save` prints them that way and the planner compares strings.
 
+import { formatIpValue, parseIpValue } from '../ip/address.js';
 import type { Family } from '../net/ip.js';
 
 export interface Cidr {
@@ -15,52 +16,9 @@ function bits(family: Family): number {
   return family === 4 ? 32 : 128;
 }
 
-function parseV4(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(Number(p));
-  }
-  return v;
-}
-
-function parseV6(s: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const group = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const out: number[] = [];
-    const parts = h.split(':');
-    for (const [i, p] of parts.entries()) {
-      if (i === parts.length - 1 && p.includes('.')) {
-        // Embedded IPv4 tail (::ffff:1.2.3.4).
-        const v4 = parseV4(p);
-        if (v4 === undefined) return undefined;
-        out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = group(halves[0] ?? '');
-  const tail = halves.length === 2 ? group(halves[1] ?? '') : [];
-  if (head === undefined || tail === undefined) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const all = [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
-  return all.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
-}
-
 export function parseIp(s: string): { family: Family; addr: bigint } | undefined {
-  const v4 = parseV4(s);
-  if (v4 !== undefined) return { family: 4, addr: v4 };
-  const v6 = s.includes(':') ? parseV6(s) : undefined;
-  return v6 !== undefined ? { family: 6, addr: v6 } : undefined;
+  const p = parseIpValue(s);
+  return p === undefined ? undefined : { family: p.family, addr: p.value };
 }
 
 /** Parse "a.b.c.d/n" or "x::/n" (a bare address is a host prefix). Host bits are cleared. */
@@ -92,27 +50,7 @@ export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
 }
 
 export function formatIp(family: Family, addr: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((addr >> s) & 0xffn)).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => Number((addr >> BigInt(112 - 16 * i)) & 0xffffn));
-  // RFC 5952 4.2: compress the longest run of two or more zero groups, the first one on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return formatIpValue(family, addr);
 }
 
 /** Canonical text: "10.0.0.0/8"; a host prefix keeps its length ("10.0.0.1/32"). */

@@ -18,6 +18,8 @@
 //   router-id   lowest BGP Identifier, ORIGINATOR_ID standing in for it when present (RFC 4456 9)
 //   peer        lowest peer address
 
+import { parseIpValue } from '../../ip/address.js';
+
 export type Origin = 'igp' | 'egp' | 'incomplete';
 
 const ORIGIN_RANK: Readonly<Record<Origin, number>> = { igp: 0, egp: 1, incomplete: 2 };
@@ -93,15 +95,10 @@ export function compareAddresses(a: string, b: string): number {
 }
 
 function addressKey(addr: string): bigint {
-  if (addr.includes(':')) {
-    const [head = '', tail = ''] = addr.split('::');
-    const h = head === '' ? [] : head.split(':');
-    const t = tail === '' ? [] : tail.split(':');
-    const groups = addr.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-    // IPv6 sorts after every IPv4 address.
-    return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || '0', 16)), 1n << 128n);
-  }
-  return addr.split('.').reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n);
+  const ip = parseIpValue(addr);
+  if (ip === undefined) return -1n;
+  // IPv6 sorts after every IPv4 address.
+  return ip.family === 6 ? ip.value + (1n << 32n) : ip.value;
 }
 
 function peerAddress<T>(c: Candidate<T>): string {
