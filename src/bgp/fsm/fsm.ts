@@ -27,10 +27,6 @@ export interface OpenParams {
 }
 
 export interface FsmConfig {
-  readonly localAsn: number;
-  /** The configured peer AS; an OPEN with another AS is refused (2/2 Bad Peer AS). */
-  readonly peerAsn: number;
-  readonly localBgpId: number;
   /** Hold time we propose (seconds): 0 or >= 3. */
   readonly holdTime: number;
   /** Never dial: wait for the peer to connect (passive peers, RFC 4271 PassiveTcpEstablishment). */
@@ -109,10 +105,6 @@ export type FsmAction =
 
 // NOTIFICATION codes used by the FSM (RFC 4271 4.5, RFC 6608 FSM subcodes, RFC 4486 Cease).
 export const NOTIFY = {
-  openError: 2,
-  badPeerAs: 2,
-  badBgpId: 3,
-  unacceptableHoldTime: 6,
   holdTimerExpired: 4,
   fsmError: 5,
   fsmUnexpectedInOpenSent: 1,
@@ -182,18 +174,6 @@ function connected(cfg: FsmConfig, f: Fsm, now: number): StepResult {
     fsm: { ...f, state: 'OpenSent', ...NO_TIMERS, holdAt: now + s(FSM_DEFAULTS.openSentHoldSeconds) },
     actions: [{ type: 'send-open', holdTime: cfg.holdTime }],
   };
-}
-
-/** RFC 4271 6.2 checks on the peer's OPEN that need our configuration. */
-export function checkOpen(cfg: FsmConfig, open: OpenParams): { code: number; subcode: number } | undefined {
-  if (open.asn !== cfg.peerAsn) return { code: NOTIFY.openError, subcode: NOTIFY.badPeerAs };
-  // Hold time 1 or 2 seconds MUST be rejected; 0 (no keepalives) and >= 3 are fine.
-  if (open.holdTime === 1 || open.holdTime === 2) return { code: NOTIFY.openError, subcode: NOTIFY.unacceptableHoldTime };
-  // RFC 6286 2.2: the identifier must be non-zero, and differ from ours within an AS (iBGP).
-  if (open.bgpId === 0 || (open.bgpId === cfg.localBgpId && open.asn === cfg.localAsn)) {
-    return { code: NOTIFY.openError, subcode: NOTIFY.badBgpId };
-  }
-  return undefined;
 }
 
 function unexpectedSubcode(state: FsmStateName): number {
@@ -290,9 +270,9 @@ export function step(cfg: FsmConfig, f: Fsm, ev: FsmEvent, now: number): StepRes
       if (f.state === 'Connect' || f.state === 'Active') return { fsm: f, actions: [] };
       return fail(cfg, f, now, 'connection-closed', []);
     case 'open-received': {
+      // The OPEN was checked against our configuration before it got here (wire/validate.ts
+      // validateOpen: peer AS, hold time 1-2 s, identifier); a bad one arrives as message-error.
       if (f.state !== 'OpenSent') return unexpected(cfg, f, now);
-      const bad = checkOpen(cfg, ev.open);
-      if (bad !== undefined) return notifyAndFail(cfg, f, now, bad.code, bad.subcode);
       const hold = Math.min(cfg.holdTime, ev.open.holdTime);
       return {
         fsm: {

@@ -64,9 +64,6 @@ export class Session {
     this.deps = deps;
     this.open = buildOpen(cfg.local);
     this.fsmCfg = {
-      localAsn: cfg.local.asn,
-      peerAsn: cfg.peerAsn,
-      localBgpId: bgpIdToNumber(cfg.local.routerId),
       holdTime: cfg.local.holdTime,
       passive: cfg.passive,
       connectRetrySeconds: cfg.connectRetrySeconds ?? FSM_DEFAULTS.connectRetrySeconds,
