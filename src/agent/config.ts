@@ -115,6 +115,10 @@ const peerSchema = z.strictObject({
   /** Source address for the session (outbound connections). */
   sourceAddress: ipAddress.optional(),
   maxPrefix: z.strictObject({ limit: z.number().int().min(1), action: z.enum(['warn', 'drop', 'restart']) }).optional(),
+  /** eBGP: TTL of our packets (1 = the peer must be one hop away, the default). */
+  ebgpMultihop: z.number().int().min(1).max(255).optional(),
+  /** GTSM (RFC 5082): accept the peer's packets only from within this many hops. */
+  ttlSecurity: z.strictObject({ hops: z.number().int().min(1).max(254) }).optional(),
   importPolicy: routePolicy.optional(),
   exportPolicy: routePolicy.optional(),
 });

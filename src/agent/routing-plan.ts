@@ -206,6 +206,8 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
       gracefulRestart: p.gracefulRestart === false ? false : { restartTime: typeof p.gracefulRestart === 'object' ? p.gracefulRestart.restartTime : restartTime },
       nextHopSelf: p.nextHopMode === 'self',
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
+      ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
+      ...(p.ttlSecurityHops !== undefined ? { ttlSecurityHops: p.ttlSecurityHops } : {}),
       importPolicy: importPolicy(ranges, [...(bc?.importAllow ?? []), ...p.importAllow]),
     });
   }

@@ -14,6 +14,7 @@ import type { RoutePolicy } from '../bgp/speaker/policy.js';
 import type { RoutingPlan } from './routing-plan.js';
 import { sysctlSet } from '../net/sysctl.js';
 import { applyNat } from '../routes/nat-apply.js';
+import { applyTtlRules } from '../routes/ttl-apply.js';
 import { desiredRoutes } from '../routes/desired.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
@@ -49,6 +50,8 @@ export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
       nextHopSelf: p.nextHopSelf,
       ...(p.sourceAddress !== undefined ? { localAddress: p.sourceAddress } : {}),
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
+      ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
+      ...(p.ttlSecurity !== undefined ? { ttlSecurityHops: p.ttlSecurity.hops } : {}),
       ...(importPolicy !== undefined ? { importPolicy } : {}),
       ...(exportPolicy !== undefined ? { exportPolicy } : {}),
     };
@@ -109,6 +112,7 @@ export class Routing {
     // The dataplane's sysctls, in this node's namespace only (the agent runs in the host's).
     await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
     await this.applyNat(plan);
+    await this.applyTtl(plan);
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
     if (this.restarting) programmer.hold();
@@ -162,7 +166,24 @@ export class Routing {
       this.speaker?.setOriginated(plan.originate);
     }
     if (old === undefined || JSON.stringify([old.blackholes, old.podRanges]) !== JSON.stringify([plan.blackholes, plan.podRanges])) await this.applyNat(plan);
+    await this.applyTtl(plan);
     this.program();
+  }
+
+  private async applyTtl(plan: RoutingPlan): Promise<void> {
+    const peers = plan.peers.map((p) => ({
+      address: p.address,
+      port: p.port ?? 179,
+      ebgp: p.asn !== plan.asn,
+      ebgpMultihop: p.ebgpMultihop,
+      ttlSecurityHops: p.ttlSecurityHops,
+    }));
+    try {
+      await applyTtlRules(this.run, peers, plan.listenPort, { netns: this.netns });
+    } catch (e) {
+      this.log.error({ err: e }, 'BGP TTL rules could not be applied');
+      this.metrics?.errors.inc({ component: 'bgp-ttl' });
+    }
   }
 
   private async applyNat(plan: RoutingPlan): Promise<void> {

@@ -128,6 +128,10 @@ export interface BgpPeer {
   /** Prefixes accepted from this peer besides the cluster's own ranges (e.g. 0.0.0.0/0 from a ToR). */
   readonly importAllow: readonly string[];
   readonly maxPrefix: { readonly limit: number; readonly action: 'warn' | 'drop' | 'restart' } | undefined;
+  /** eBGP TTL (default 1). */
+  readonly ebgpMultihop: number | undefined;
+  /** GTSM (RFC 5082) hop count. */
+  readonly ttlSecurityHops: number | undefined;
 }
 
 /** Our CRD (cluster-scoped, conventionally named "default"): cluster-wide BGP settings. */

@@ -99,6 +99,8 @@ export function bgpPeer(doc: Obj, name: string): BgpPeer {
     passwordSecretRef: pw === undefined ? undefined : { name: str(pw['name'], 'spec.passwordSecretRef.name'), key: str(pw['key'], 'spec.passwordSecretRef.key') },
     importAllow: cidrs(spec['importAllow'], 'spec.importAllow'),
     maxPrefix,
+    ebgpMultihop: optInt(spec['ebgpMultihop'], 'spec.ebgpMultihop', 1, 255),
+    ttlSecurityHops: optInt((obj(spec['ttlSecurity'], 'spec.ttlSecurity', true) ?? {})['hops'], 'spec.ttlSecurity.hops', 1, 254),
   };
 }
 

@@ -47,6 +47,10 @@ export interface PeerSpec {
   readonly importPolicy?: RoutePolicy;
   readonly exportPolicy?: RoutePolicy;
   readonly maxPrefix?: { readonly limit: number; readonly action: 'warn' | 'drop' | 'restart' };
+  /** eBGP TTL (default 1: single hop); applied to packets by the agent (routes/bgp-ttl.ts). */
+  readonly ebgpMultihop?: number;
+  /** GTSM (RFC 5082): send TTL 255, accept only from within this many hops. */
+  readonly ttlSecurityHops?: number;
 }
 
 export interface SpeakerConfig {
