@@ -5,6 +5,7 @@
 //
 // Every test has its own world (namespaces, processes, state dirs), so they run concurrently.
 
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonNeighbor, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { withWorld, type World } from '../harness/netns.js';
@@ -52,6 +53,7 @@ afterAll(() => {
 });
 
 async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<void> {
+  const dirs: string[] = [];
   await withWorld(async (w) => {
     const [ha, hb] = (await lan(w, [`${ka}a`, `${kb}b`])) as [LanHost, LanHost];
     // B has a 4-byte ASN: AS_PATH must carry it whole (all three speak AS4).
@@ -61,6 +63,7 @@ async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<
       [ka, { ns: ha.ns, routerId: ha.v4, asn: asA, ipv6, kernel: hasFib(ka), neighbors: neighborsTo(ka, hb, asB, ipv6) }],
       [kb, { ns: hb.ns, routerId: hb.v4, asn: asB, ipv6, kernel: hasFib(kb), neighbors: neighborsTo(kb, ha, asA, ipv6) }],
     ])) as [BgpDaemon, BgpDaemon];
+    dirs.push(da.dir, db.dir);
     const pa4 = prefixRange('10.10.0.0', N4, 24);
     const pb4 = prefixRange('10.20.0.0', N4, 24);
     const pa6 = ipv6 ? prefixRange('fd00:1::', N6, 64) : [];
@@ -117,11 +120,14 @@ async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<
     await da.waitEstablished(hb.v4);
     await waitLearned(da, 4, hb.v4, pb4);
     await Promise.all([da.stop(), db.stop()]);
+    // stop() removes the state dirs.
+    expect(dirs.filter((d) => existsSync(d))).toEqual([]);
   });
 }
 
 /** `rr` reflects between two iBGP clients: ORIGINATOR_ID, CLUSTER_LIST, next hop unchanged. */
 async function routeReflection(kr: DaemonKind, k1: DaemonKind, k2: DaemonKind): Promise<void> {
+  const dirs: string[] = [];
   await withWorld(async (w) => {
     const [hr, h1, h2] = (await lan(w, [`${kr}rr`, `${k1}c`, `${k2}c`])) as [LanHost, LanHost, LanHost];
     const asn = 65000;
@@ -141,6 +147,7 @@ async function routeReflection(kr: DaemonKind, k1: DaemonKind, k2: DaemonKind): 
       [k1, { ns: h1.ns, routerId: h1.v4, asn, kernel: hasFib(k1), neighbors: neighborsTo(k1, hr, asn, false) }],
       [k2, { ns: h2.ns, routerId: h2.v4, asn, kernel: hasFib(k2), neighbors: neighborsTo(k2, hr, asn, false) }],
     ])) as [BgpDaemon, BgpDaemon, BgpDaemon];
+    dirs.push(rr.dir, c1.dir, c2.dir);
     const p1 = prefixRange('10.11.0.0', 200, 24);
     const p2 = prefixRange('10.12.0.0', 200, 24);
     await Promise.all([c1.announce(p1, { communities: ['65000:1'] }), c2.announce(p2)]);
@@ -165,8 +172,9 @@ async function routeReflection(kr: DaemonKind, k1: DaemonKind, k2: DaemonKind): 
       if (!hasFib(k)) continue;
       for (const r of (await waitFib(w, h.ns, 4, want)).values()) expect(r.gateways).toEqual([via.v4]);
     }
-    await Promise.all([rr.stop(), c1.stop(), c2.stop()]);
+    // No stop() here: the world's cleanup stops the daemons and removes their state dirs.
   });
+  expect(dirs.filter((d) => existsSync(d))).toEqual([]);
 }
 
 describe.concurrent('real BGP daemons in network namespaces', () => {
