@@ -5,6 +5,7 @@
 //
 // Every test has its own world (namespaces, processes, state dirs), so they run concurrently.
 
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonNeighbor, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { withWorld, type World } from '../harness/netns.js';
@@ -27,6 +28,22 @@ function neighborsTo(me: DaemonKind, peer: LanHost, asn: number, ipv6: boolean, 
   return [{ address: peer.v4, ...n }, ...(ipv6 ? [{ address: peer.v6, ...n }] : [])];
 }
 
+/**
+ * Start daemons, the passive ones (GoBGP) first: an active peer that dials a port nobody listens on
+ * yet backs off for seconds, so the listener must be up first.
+ */
+async function startAll(w: World, specs: readonly [DaemonKind, DaemonOptions][]): Promise<BgpDaemon[]> {
+  const out: BgpDaemon[] = [];
+  for (const wantPassive of [true, false]) {
+    await Promise.all(
+      specs.map(async ([k, o], i) => {
+        if (passive(k) === wantPassive) out[i] = await START[k](w, o);
+      }),
+    );
+  }
+  return out;
+}
+
 let before: RootSnapshot;
 beforeAll(() => {
   before = rootSnapshot();
@@ -36,15 +53,17 @@ afterAll(() => {
 });
 
 async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<void> {
+  const dirs: string[] = [];
   await withWorld(async (w) => {
     const [ha, hb] = (await lan(w, [`${ka}a`, `${kb}b`])) as [LanHost, LanHost];
     // B has a 4-byte ASN: AS_PATH must carry it whole (all three speak AS4).
     const asA = 65001;
     const asB = 4200000002;
-    const [da, db] = await Promise.all([
-      START[ka](w, { ns: ha.ns, routerId: ha.v4, asn: asA, ipv6, kernel: hasFib(ka), neighbors: neighborsTo(ka, hb, asB, ipv6) }),
-      START[kb](w, { ns: hb.ns, routerId: hb.v4, asn: asB, ipv6, kernel: hasFib(kb), neighbors: neighborsTo(kb, ha, asA, ipv6) }),
-    ]);
+    const [da, db] = (await startAll(w, [
+      [ka, { ns: ha.ns, routerId: ha.v4, asn: asA, ipv6, kernel: hasFib(ka), neighbors: neighborsTo(ka, hb, asB, ipv6) }],
+      [kb, { ns: hb.ns, routerId: hb.v4, asn: asB, ipv6, kernel: hasFib(kb), neighbors: neighborsTo(kb, ha, asA, ipv6) }],
+    ])) as [BgpDaemon, BgpDaemon];
+    dirs.push(da.dir, db.dir);
     const pa4 = prefixRange('10.10.0.0', N4, 24);
     const pb4 = prefixRange('10.20.0.0', N4, 24);
     const pa6 = ipv6 ? prefixRange('fd00:1::', N6, 64) : [];
@@ -95,28 +114,40 @@ async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<
     await waitLearned(db, 4, ha.v4, keep, pa4);
     if (ipv6) await waitLearned(db, 6, ha.v6, [], pa6);
     if (hasFib(kb)) await waitFib(w, hb.ns, 4, keep, pa4);
+
+    // restart(): B comes back with the same config and the same originated routes.
+    await db.restart();
+    await da.waitEstablished(hb.v4);
+    await waitLearned(da, 4, hb.v4, pb4);
     await Promise.all([da.stop(), db.stop()]);
+    // stop() removes the state dirs.
+    expect(dirs.filter((d) => existsSync(d))).toEqual([]);
   });
 }
 
 /** `rr` reflects between two iBGP clients: ORIGINATOR_ID, CLUSTER_LIST, next hop unchanged. */
 async function routeReflection(kr: DaemonKind, k1: DaemonKind, k2: DaemonKind): Promise<void> {
+  const dirs: string[] = [];
   await withWorld(async (w) => {
     const [hr, h1, h2] = (await lan(w, [`${kr}rr`, `${k1}c`, `${k2}c`])) as [LanHost, LanHost, LanHost];
     const asn = 65000;
     const clusterId = '10.0.0.100';
-    const [rr, c1, c2] = await Promise.all([
-      START[kr](w, {
-        ns: hr.ns,
-        routerId: hr.v4,
-        asn,
-        kernel: hasFib(kr),
-        routeReflector: { clusterId },
-        neighbors: [h1, h2].map((h) => ({ address: h.v4, asn, rrClient: true, passive: passive(kr) })),
-      }),
-      START[k1](w, { ns: h1.ns, routerId: h1.v4, asn, kernel: hasFib(k1), neighbors: neighborsTo(k1, hr, asn, false) }),
-      START[k2](w, { ns: h2.ns, routerId: h2.v4, asn, kernel: hasFib(k2), neighbors: neighborsTo(k2, hr, asn, false) }),
-    ]);
+    const [rr, c1, c2] = (await startAll(w, [
+      [
+        kr,
+        {
+          ns: hr.ns,
+          routerId: hr.v4,
+          asn,
+          kernel: hasFib(kr),
+          routeReflector: { clusterId },
+          neighbors: [h1, h2].map((h) => ({ address: h.v4, asn, rrClient: true, passive: passive(kr) })),
+        },
+      ],
+      [k1, { ns: h1.ns, routerId: h1.v4, asn, kernel: hasFib(k1), neighbors: neighborsTo(k1, hr, asn, false) }],
+      [k2, { ns: h2.ns, routerId: h2.v4, asn, kernel: hasFib(k2), neighbors: neighborsTo(k2, hr, asn, false) }],
+    ])) as [BgpDaemon, BgpDaemon, BgpDaemon];
+    dirs.push(rr.dir, c1.dir, c2.dir);
     const p1 = prefixRange('10.11.0.0', 200, 24);
     const p2 = prefixRange('10.12.0.0', 200, 24);
     await Promise.all([c1.announce(p1, { communities: ['65000:1'] }), c2.announce(p2)]);
@@ -141,8 +172,9 @@ async function routeReflection(kr: DaemonKind, k1: DaemonKind, k2: DaemonKind): 
       if (!hasFib(k)) continue;
       for (const r of (await waitFib(w, h.ns, 4, want)).values()) expect(r.gateways).toEqual([via.v4]);
     }
-    await Promise.all([rr.stop(), c1.stop(), c2.stop()]);
+    // No stop() here: the world's cleanup stops the daemons and removes their state dirs.
   });
+  expect(dirs.filter((d) => existsSync(d))).toEqual([]);
 }
 
 describe.concurrent('real BGP daemons in network namespaces', () => {

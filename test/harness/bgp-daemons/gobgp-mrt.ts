@@ -43,13 +43,23 @@ function attr(flags: number, type: number, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from([flags, type, value.length]), value]);
 }
 
+function nlri(prefix: string): Buffer {
+  const [addr = '', lenText = ''] = prefix.split('/');
+  const len = Number(lenText);
+  return Buffer.concat([Buffer.from([len]), ipBytes(addr).subarray(0, Math.ceil(len / 8))]);
+}
+
 /** Path attributes of one RIB entry: ORIGIN IGP, empty AS_PATH, next hop, MED, communities. */
-export function mrtAttributes(v6: boolean, a: AnnounceOptions): Buffer {
+export function mrtAttributes(prefix: string, a: AnnounceOptions): Buffer {
+  const v6 = !isIPv4(prefix.split('/')[0] ?? '');
   const parts = [attr(0x40, 1, Buffer.from([0])), attr(0x40, 2, Buffer.alloc(0))];
   // Unspecified next hop: GoBGP sends its own session address, as for `gobgp global rib add`.
   const nh = ipBytes(a.nextHop ?? (v6 ? '::' : '0.0.0.0'));
-  // In TABLE_DUMP_V2, MP_REACH_NLRI carries only the next hop length and next hop (RFC 6396 4.3.4).
-  parts.push(v6 ? attr(0x80, 14, Buffer.concat([Buffer.from([16]), nh])) : attr(0x40, 3, nh));
+  // RFC 6396 4.3.4 abbreviates MP_REACH_NLRI in RIB entries to next hop length + next hop, but
+  // GoBGP 3.10 parses the full form ("unknown route family. AFI: 4096" otherwise): AFI 2, SAFI 1,
+  // next hop, reserved byte, and the entry's own prefix as NLRI.
+  if (v6) parts.push(attr(0x80, 14, Buffer.concat([Buffer.from([0, 2, 1, 16]), nh, Buffer.from([0]), nlri(prefix)])));
+  else parts.push(attr(0x40, 3, nh));
   if (a.med !== undefined) {
     const m = Buffer.alloc(4);
     m.writeUInt32BE(a.med);
@@ -68,7 +78,8 @@ export function mrtAttributes(v6: boolean, a: AnnounceOptions): Buffer {
   return Buffer.concat(parts);
 }
 
-function ribEntry(seq: number, prefix: string, attrs: Buffer): Buffer {
+function ribEntry(seq: number, prefix: string, a: AnnounceOptions): Buffer {
+  const attrs = mrtAttributes(prefix, a);
   const [addr = '', lenText = ''] = prefix.split('/');
   const len = Number(lenText);
   const v6 = !isIPv4(addr);
@@ -84,16 +95,14 @@ function ribEntry(seq: number, prefix: string, attrs: Buffer): Buffer {
   return record(v6 ? RIB_IPV6_UNICAST : RIB_IPV4_UNICAST, body);
 }
 
-/** One family's prefixes (all IPv4 or all IPv6) with one attribute set, padded as explained above. */
+/** Prefixes (IPv4 and/or IPv6) with one attribute set, padded as explained above. */
 export function renderMrt(routerId: string, prefixes: readonly string[], a: AnnounceOptions, pad: number): Buffer {
   if (prefixes.length === 0) return Buffer.alloc(0);
-  const v6 = !isIPv4((prefixes[0] ?? '').split('/')[0] ?? '');
   // One peer: ourselves (AS4, IPv4 address), so entries read as locally originated.
   const peer = Buffer.concat([ipBytes(routerId), Buffer.from([0, 0]), Buffer.from([0, 1]), Buffer.from([0x02]), ipBytes(routerId), ipBytes(routerId), Buffer.alloc(4)]);
-  const attrs = mrtAttributes(v6, a);
   const out = [record(PEER_INDEX_TABLE, peer)];
-  prefixes.forEach((p, i) => out.push(ribEntry(i, p, attrs)));
+  prefixes.forEach((p, i) => out.push(ribEntry(i, p, a)));
   const last = prefixes[prefixes.length - 1] ?? '';
-  for (let i = 0; i < pad; i++) out.push(ribEntry(prefixes.length + i, last, attrs));
+  for (let i = 0; i < pad; i++) out.push(ribEntry(prefixes.length + i, last, a));
   return Buffer.concat(out);
 }
