@@ -1,9 +1,12 @@
 // Policy engine bench: prints one JSON object.
-//   fullSync    1,000 policies over 5,000 pods in 100 namespaces, all pods on the bench node (the
-//               worst case: every pod has dispatch and endpoint rules): compile, render, and apply
-//               for real into a network namespace this bench creates and deletes
-//   latency     pod add / label change -> enforced (the PolicySyncer's incremental path, real kernel)
-//   growth      our rule count and compile+render time vs a naive per-pod-pair rendering
+//   fullSync    1,000 policies over 5,000 pods in 100 namespaces, on a node of a 50-node cluster
+//               and on one node holding all pods (the worst case: every pod has dispatch rules):
+//               compile (the incremental compiler, cold, as the syncer's first sync does it; the
+//               reference full compile alongside), render, and apply for real into a network
+//               namespace this bench creates and deletes
+//   latency     pod add / label change -> enforced (the PolicySyncer's incremental path with the
+//               incremental compiler, real kernel)
+//   growth      our rule count, compile+render and apply time vs a naive per-pod-pair rendering
 // usage: npm run bench:policy   (needs root: it makes a network namespace; touches nothing else)
 
 import { execFileSync } from 'node:child_process';
@@ -11,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { execRunner } from '../../src/net/exec.js';
 import type { Runner } from '../../src/net/runner.js';
 import { compile } from '../../src/policy/compile.js';
+import { IncrementalCompiler } from '../../src/policy/incremental.js';
 import type { CompiledPolicy } from '../../src/policy/ir.js';
 import { modelFromObjects, type PolicyModel } from '../../src/policy/model.js';
 import { renderRestore } from '../../src/policy/render.js';
@@ -50,7 +54,8 @@ async function fullSync(run: Runner, nodes: number) {
   const opts: SyntheticOptions = { namespaces: 100, podsPerNamespace: 50, policiesPerNamespace: 10, nodes };
   const objects = syntheticObjects(opts);
   const model = modelFromObjects(objects);
-  const [compiled, compileMs] = time(() => compile(model, { node: NODE }));
+  const [, fullCompileMs] = time(() => compile(model, { node: NODE }));
+  const [compiled, compileMs] = time(() => new IncrementalCompiler({ node: NODE }).compile(model));
   const [text, renderMs] = time(() => renderRestore(compiled, [4]));
   const [, applyMs] = await timeAsync(() => applyPolicy(compiled, { run, families: [4] }));
   const [again, resyncMs] = await timeAsync(() => applyPolicy(compiled, { run, families: [4] }));
@@ -68,9 +73,13 @@ async function fullSync(run: Runner, nodes: number) {
       ipsetMembers: memberCount(compiled),
       restoreBytes: text.length,
       compileMs: round(compileMs),
+      fullCompileMs: round(fullCompileMs),
       renderMs: round(renderMs),
       applyMs: round(applyMs),
       totalMs: round(compileMs + renderMs + applyMs),
+      // What a first sync of the syncer costs: the apply plans and renders the chains itself, so
+      // renderRestore (the `policy compile --format restore` text) is not on that path.
+      syncPathMs: round(compileMs + applyMs),
       noopResyncMs: round(resyncMs),
       noopResyncPlanEmpty: again.ipsetBefore.length + again.iptables.length + again.ipsetAfter.length === 0,
     },
@@ -88,8 +97,9 @@ function firstAdded(before: ReturnType<typeof syntheticObjects>, after: ReturnTy
 }
 
 async function latency(run: Runner, objects: ReturnType<typeof syntheticObjects>, opts: SyntheticOptions) {
+  const compiler = new IncrementalCompiler({ node: NODE });
   const syncer = new PolicySyncer({
-    compile: (m: PolicyModel) => compile(m, { node: NODE }),
+    compile: (m: PolicyModel) => compiler.compile(m),
     observe: () => observePolicy({ run, families: [4] }),
     apply: (plan) => applyPlan(plan, { run, families: [4] }),
     now: () => performance.now(),
@@ -135,8 +145,8 @@ async function latency(run: Runner, objects: ReturnType<typeof syntheticObjects>
   return out;
 }
 
-function growth() {
-  const rows: { pods: number; policies: number; rules: number; ipsetMembers: number; naiveRules: number; naiveToOurs: number; ms: number; naiveMs: number }[] = [];
+async function growth(run: Runner) {
+  const rows: { pods: number; policies: number; rules: number; ipsetMembers: number; naiveRules: number; naiveToOurs: number; ms: number; naiveMs: number; applyMs: number }[] = [];
   for (const namespaces of [5, 10, 20, 40]) {
     const opts: SyntheticOptions = { namespaces, podsPerNamespace: 50, policiesPerNamespace: 10, nodes: 1 };
     const model = modelFromObjects(syntheticObjects(opts));
@@ -146,7 +156,10 @@ function growth() {
       return c;
     });
     const [naive, naiveMs] = time(() => renderNaive(model, NODE));
-    rows.push({ pods: model.pods.length, policies: model.policies.length, rules: ruleCount(ours), ipsetMembers: memberCount(ours), naiveRules: naive.length, naiveToOurs: round(naive.length / ruleCount(ours)), ms: round(oursMs), naiveMs: round(naiveMs) });
+    // Apply time against rule count: each size from an empty namespace.
+    await applyPolicy(null, { run, families: [4] });
+    const [, applyMs] = await timeAsync(() => applyPolicy(ours, { run, families: [4] }));
+    rows.push({ pods: model.pods.length, policies: model.policies.length, rules: ruleCount(ours), ipsetMembers: memberCount(ours), naiveRules: naive.length, naiveToOurs: round(naive.length / ruleCount(ours)), ms: round(oursMs), naiveMs: round(naiveMs), applyMs: round(applyMs) });
   }
   // Growth exponent per doubling: ~1 is linear, ~2 quadratic.
   const exponents = rows.slice(1).map((r, i) => {
@@ -176,7 +189,7 @@ async function main(): Promise<void> {
     await applyPolicy(null, { run, families: [4] });
     const single = await fullSync(run, 1);
     const lat1 = await latency(run, single.objects, single.opts);
-    const g = growth();
+    const g = await growth(run);
     const out = {
       bench: 'policy',
       node: process.version,
@@ -185,7 +198,7 @@ async function main(): Promise<void> {
       growth: g,
       goals: {
         ipsetOnlyUnder100ms: { node50: lat50.filter((l) => l.ipsetOnly).every((l) => l.ms < 100), allPodsLocal: lat1.filter((l) => l.ipsetOnly).every((l) => l.ms < 100) },
-        fullSyncUnder1s: { node50: node50.result.totalMs < 1000, allPodsLocal: single.result.totalMs < 1000 },
+        fullSyncUnder1s: { node50: node50.result.syncPathMs < 1000, allPodsLocal: single.result.syncPathMs < 1000 },
       },
     };
     console.log(JSON.stringify(out, null, 2));

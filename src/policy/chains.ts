@@ -100,11 +100,14 @@ export function endpointChainOf(direction: Direction, policies: readonly string[
   return { name: endpointChain(direction, policies), kind: 'endpoint', endpoint: { policies: [...policies], direction }, rules };
 }
 
-/** A local pod's line in a dispatch chain: to its endpoint chain when isolated, else RETURN. */
-export function dispatchRule(key: string, iface: string, direction: Direction, policies: readonly string[]): Rule {
+/**
+ * A local pod's line in a dispatch chain: goto `target` (its endpoint chain, names.ts
+ * endpointChain of its selecting policies) when isolated, else RETURN.
+ */
+export function dispatchRule(key: string, iface: string, direction: Direction, target: string | undefined): Rule {
   const match: Match = direction === 'egress' ? { type: 'in-iface', name: iface } : { type: 'out-iface', name: iface };
-  return policies.length > 0
-    ? { matches: [match], action: { type: 'goto', chain: endpointChain(direction, policies) }, comment: `${key} ${direction}` }
+  return target !== undefined
+    ? { matches: [match], action: { type: 'goto', chain: target }, comment: `${key} ${direction}` }
     : { matches: [match], action: { type: 'return' }, comment: `${key} ${direction}: not isolated` };
 }
 

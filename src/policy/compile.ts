@@ -82,11 +82,14 @@ export function localEndpoints(model: PolicyModel, opts: CompileOptions): Endpoi
 }
 
 function compileTable(family: Family, endpoints: readonly Endpoint[], sets: SetRegistry, prefix: string): Table {
-  const refs = (ep: Endpoint, d: Direction): string[] => (d === 'ingress' ? ep.ingress : ep.egress).map(policyRef);
+  const target = (ep: Endpoint, d: Direction): string | undefined => {
+    const list = (d === 'ingress' ? ep.ingress : ep.egress).map(policyRef);
+    return list.length === 0 ? undefined : endpointChain(d, list);
+  };
   const chains: Chain[] = [
     ...fixedChains(prefix),
-    dispatchChain('egress', endpoints.map((ep) => dispatchRule(ep.key, ep.iface, 'egress', refs(ep, 'egress')))),
-    dispatchChain('ingress', endpoints.map((ep) => dispatchRule(ep.key, ep.iface, 'ingress', refs(ep, 'ingress')))),
+    dispatchChain('egress', endpoints.map((ep) => dispatchRule(ep.key, ep.iface, 'egress', target(ep, 'egress')))),
+    dispatchChain('ingress', endpoints.map((ep) => dispatchRule(ep.key, ep.iface, 'ingress', target(ep, 'ingress')))),
   ];
   const endpointChains = new Map<string, Chain>();
   const active = new Map<string, { policy: NetworkPolicy; direction: Direction }>();
