@@ -19,6 +19,7 @@ import type { CompiledPolicy } from '../../src/policy/ir.js';
 import { modelFromObjects, type PolicyModel } from '../../src/policy/model.js';
 import { renderRestore } from '../../src/policy/render.js';
 import { PolicySyncer } from '../../src/policy/syncer.js';
+import { planPolicy } from '../../src/policy/plan.js';
 import { applyPlan, applyPolicy, observePolicy } from '../../src/policy/writer.js';
 import { renderNaive } from './naive.js';
 import { syntheticObjects, syntheticPod, type SyntheticOptions } from './synthetic.js';
@@ -57,7 +58,13 @@ async function fullSync(run: Runner, nodes: number) {
   const [, fullCompileMs] = time(() => compile(model, { node: NODE }));
   const [compiled, compileMs] = time(() => new IncrementalCompiler({ node: NODE }).compile(model));
   const [text, renderMs] = time(() => renderRestore(compiled, [4]));
-  const [, applyMs] = await timeAsync(() => applyPolicy(compiled, { run, families: [4] }));
+  // applyPolicy, step by step, to show where the time goes.
+  const [observed, observeMs] = await timeAsync(() => observePolicy({ run, families: [4] }));
+  const [plan, planMs] = time(() => planPolicy(compiled, observed, { families: [4] }));
+  const [, ipsetMs] = await timeAsync(() => applyPlan({ ...plan, iptables: [], ipsetAfter: [] }, { run, families: [4] }));
+  const [, iptablesMs] = await timeAsync(() => applyPlan({ ...plan, ipsetBefore: [], ipsetAfter: [] }, { run, families: [4] }));
+  const [, ipsetAfterMs] = await timeAsync(() => applyPlan({ ...plan, ipsetBefore: [], iptables: [] }, { run, families: [4] }));
+  const applyMs = observeMs + planMs + ipsetMs + iptablesMs + ipsetAfterMs;
   const [again, resyncMs] = await timeAsync(() => applyPolicy(compiled, { run, families: [4] }));
   return {
     objects,
@@ -76,6 +83,7 @@ async function fullSync(run: Runner, nodes: number) {
       fullCompileMs: round(fullCompileMs),
       renderMs: round(renderMs),
       applyMs: round(applyMs),
+      apply: { observeMs: round(observeMs), planMs: round(planMs), ipsetRestoreMs: round(ipsetMs + ipsetAfterMs), iptablesRestoreMs: round(iptablesMs) },
       totalMs: round(compileMs + renderMs + applyMs),
       // What a first sync of the syncer costs: the apply plans and renders the chains itself, so
       // renderRestore (the `policy compile --format restore` text) is not on that path.

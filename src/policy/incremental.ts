@@ -73,9 +73,12 @@ export class IncrementalCompiler {
     let v4 = last?.v4;
     let v6 = last?.v6;
     if (!chainsSame || v4 === undefined || v6 === undefined) {
-      v4 = this.table(4);
-      v6 = this.table(6);
-      this.specs = this.activeSpecs();
+      const active = this.activePolicies();
+      const pieces = { 4: this.activePieces(active, 4), 6: this.activePieces(active, 6) };
+      const local = this.sortedLocal();
+      v4 = this.table(4, local, pieces[4]);
+      v6 = this.table(6, local, pieces[6]);
+      this.specs = activeSpecs([...pieces[4], ...pieces[6]]);
       this.pruneEndpointChains();
     }
     const c: CompiledPolicy = {
@@ -155,14 +158,21 @@ export class IncrementalCompiler {
     return [...this.local.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  /** Active policy pieces of one family: every (direction, policy) selecting some local pod. */
-  private activePieces(family: Family): PolicyPiece[] {
+  /** Every (direction, policy) selecting some local pod, by piece id without the family. */
+  private activePolicies(): Map<string, { policy: NetworkPolicy; direction: Direction }> {
     const active = new Map<string, { policy: NetworkPolicy; direction: Direction }>();
     for (const l of this.local.values()) {
-      for (const d of DIRECTIONS) for (const p of d === 'ingress' ? l.ingress : l.egress) active.set(`${d}|${family}|${policyRef(p)}`, { policy: p, direction: d });
+      for (const p of l.ingress) active.set(`ingress|${policyRef(p)}`, { policy: p, direction: 'ingress' });
+      for (const p of l.egress) active.set(`egress|${policyRef(p)}`, { policy: p, direction: 'egress' });
     }
+    return active;
+  }
+
+  /** The chain pieces of the active policies in one family, built on first use. */
+  private activePieces(active: ReadonlyMap<string, { policy: NetworkPolicy; direction: Direction }>, family: Family): PolicyPiece[] {
     const out: PolicyPiece[] = [];
-    for (const [id, a] of active) {
+    for (const a of active.values()) {
+      const id = `${a.direction}|${family}|${policyRef(a.policy)}`;
       let piece = this.policyPieces.get(id);
       if (piece === undefined) {
         piece = { policy: a.policy, ...policyChainOf(a.policy, a.direction, family) };
@@ -173,8 +183,7 @@ export class IncrementalCompiler {
     return out;
   }
 
-  private table(family: Family): Table {
-    const local = this.sortedLocal();
+  private table(family: Family, local: readonly LocalPod[], pieces: readonly PolicyPiece[]): Table {
     const chains: Chain[] = [...this.fixed, dispatchChain('egress', local.map((l) => l.dispatch.egress)), dispatchChain('ingress', local.map((l) => l.dispatch.ingress))];
     const endpoint = new Map<string, Chain>();
     for (const l of local) {
@@ -185,15 +194,9 @@ export class IncrementalCompiler {
         if (c !== undefined) endpoint.set(c.name, c);
       }
     }
-    chains.push(...endpoint.values(), ...this.activePieces(family).map((p) => p.chain));
+    chains.push(...endpoint.values(), ...pieces.map((p) => p.chain));
     chains.sort(byName);
     return { family, hooks: [{ from: 'FORWARD', to: CHAIN_FORWARD, comment: 'meridian network policy' }], chains };
-  }
-
-  private activeSpecs(): SetSpec[] {
-    const specs = new Map<string, SetSpec>();
-    for (const f of FAMILIES) for (const p of this.activePieces(f)) for (const s of p.sets) specs.set(s.name, s);
-    return [...specs.values()];
   }
 
   /** Drop endpoint chains no local pod uses (pod churn would otherwise grow the cache forever). */
@@ -207,6 +210,12 @@ export class IncrementalCompiler {
     this.sets.retain(new Set(this.specs.map((s) => s.name)));
     return this.specs.map((s) => this.sets.get(s, index)).sort(byName);
   }
+}
+
+function activeSpecs(pieces: readonly PolicyPiece[]): SetSpec[] {
+  const specs = new Map<string, SetSpec>();
+  for (const p of pieces) for (const s of p.sets) specs.set(s.name, s);
+  return [...specs.values()];
 }
 
 function sameLocal(a: LocalPod, b: LocalPod): boolean {

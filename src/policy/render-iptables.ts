@@ -72,16 +72,21 @@ function commentText(tag: string, text: string): string {
   return `${tag} ${clean}`.slice(0, 255).trimEnd();
 }
 
+function hashOf(chain: string, index: number, matches: string, action: string, comment: string): string {
+  return shortHash('rule', chain, String(index), matches, action, comment);
+}
+
 /** The tag that identifies a rule of ours: chain, position and body. */
 export function ruleHash(chain: string, index: number, rule: Rule): string {
-  return shortHash('rule', chain, String(index), renderMatches(rule), renderAction(rule.action).join(' '), rule.comment);
+  return hashOf(chain, index, renderMatches(rule), renderAction(rule.action).join(' '), rule.comment);
 }
 
 /** A rule's spec as it follows "-A CHAIN " (or "-I CHAIN 1 "). */
 export function renderRuleSpec(chain: string, index: number, rule: Rule): string {
   const matches = renderMatches(rule);
-  const comment = `-m comment --comment "${commentText(`${RULE_TAG}${ruleHash(chain, index, rule)}`, rule.comment)}"`;
-  return [matches, comment, renderAction(rule.action).join(' ')].filter((s) => s !== '').join(' ');
+  const action = renderAction(rule.action).join(' ');
+  const comment = `-m comment --comment "${commentText(`${RULE_TAG}${hashOf(chain, index, matches, action, rule.comment)}`, rule.comment)}"`;
+  return [matches, comment, action].filter((s) => s !== '').join(' ');
 }
 
 export function hookRule(hook: Hook): Rule {
