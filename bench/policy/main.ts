@@ -106,10 +106,15 @@ function firstAdded(before: ReturnType<typeof syntheticObjects>, after: ReturnTy
 
 async function latency(run: Runner, objects: ReturnType<typeof syntheticObjects>, opts: SyntheticOptions) {
   const compiler = new IncrementalCompiler({ node: NODE });
+  // Split each sync into our own work (compile + plan) and the restore execs.
+  let applyMs = 0;
   const syncer = new PolicySyncer({
     compile: (m: PolicyModel) => compiler.compile(m),
     observe: () => observePolicy({ run, families: [4] }),
-    apply: (plan) => applyPlan(plan, { run, families: [4] }),
+    apply: async (plan) => {
+      const [, ms] = await timeAsync(() => applyPlan(plan, { run, families: [4] }));
+      applyMs = ms;
+    },
     now: () => performance.now(),
     setTimer: (ms, fn) => {
       const t = setTimeout(fn, ms);
@@ -121,6 +126,7 @@ async function latency(run: Runner, objects: ReturnType<typeof syntheticObjects>
   await syncer.idle();
 
   const step = async (what: string, next: ReturnType<typeof syntheticObjects>, check: { set: string; ip: string } | undefined) => {
+    applyMs = 0;
     const [, ms] = await timeAsync(async () => {
       syncer.update(modelFromObjects(next));
       await syncer.idle();
@@ -130,6 +136,8 @@ async function latency(run: Runner, objects: ReturnType<typeof syntheticObjects>
     return {
       what,
       ms: round(ms),
+      compilePlanMs: round((last?.durationMs ?? 0) - applyMs),
+      restoreMs: round(applyMs),
       ipsetOnly: last !== undefined && last.plan.iptables.length === 0,
       ipsetLines: last?.plan.ipsetBefore.length ?? 0,
       chainsRewritten: (last?.plan.iptables.map((t) => t.text).join('') ?? '').split('\n').filter((l) => l.startsWith(':')).length,
