@@ -60,6 +60,20 @@ export class IncrementalCompiler {
   }
 
   compile(model: PolicyModel): CompiledPolicy {
+    try {
+      return this.step(model);
+    } catch (e) {
+      // Half-updated caches would be wrong forever after; start the next compile from scratch.
+      this.index = this.last = undefined;
+      this.local.clear();
+      this.policyPieces.clear();
+      this.endpointChains.clear();
+      this.sets.retain(new Set());
+      throw e;
+    }
+  }
+
+  private step(model: PolicyModel): CompiledPolicy {
     const next = indexModel(model);
     const prev = this.index;
     this.index = next;
