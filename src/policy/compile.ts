@@ -5,38 +5,31 @@
 //   FORWARD          -> MERIDIAN-FORWARD (hook, kept first)
 //   MERIDIAN-FORWARD  -i/-o <prefix>+ -> MERIDIAN-POD: only pod traffic is ever looked at
 //   MERIDIAN-POD      INVALID drop; ESTABLISHED,RELATED accept; -i -> FROM-POD; -o -> TO-POD; accept
-//   MERIDIAN-FROM-POD -i <iface> -g MRD-FW-<pod> (or RETURN when no egress policy selects the pod);
-//                     last: DROP, so an interface we do not know yet fails closed
-//   MERIDIAN-TO-POD   the same on -o for ingress, to MRD-TW-<pod>
-//   MRD-FW/TW-<pod>   clear the allow mark; per selecting policy: jump MRD-PE/PI-<policy>, RETURN
+//   MERIDIAN-FROM-POD -i <iface> -g MRD-FW-<policies> (or RETURN when no egress policy selects
+//                     the pod); last: DROP, so an interface we do not know yet fails closed
+//   MERIDIAN-TO-POD   the same on -o for ingress, to MRD-TW-<policies>
+//   MRD-FW/TW-<policies>  one per distinct list of selecting policies, shared by the pods it
+//                     serves: clear the allow mark; per policy: jump MRD-PE/PI-<policy>, RETURN
 //                     if it set the mark; DROP
 //   MRD-PE/PI-<pol>   per rule: per peer x port a line that sets the allow mark; RETURN if set
 // A same-node pod-to-pod packet goes through the sender's FW chain and then the receiver's TW
-// chain, so both sides' policy applies. Rules grow with pods + policies: an endpoint chain has a
-// jump per policy selecting it, a policy chain a line per peer x port, never per pod pair.
+// chain, so both sides' policy applies. Rules grow with pods + policies: a pod costs one dispatch
+// line per direction, an endpoint chain a jump per policy in its list, a policy chain a line per
+// peer x port; never per pod pair.
+// This is the reference compile: everything from scratch. incremental.ts must give equal IR.
 // Only traffic forwarded for pods is intercepted: traffic between a pod and its own node (INPUT,
 // OUTPUT) is always allowed, as the NetworkPolicy API specifies.
 
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, Pod } from '../k8s/objects.js';
+import type { NetworkPolicy, Pod } from '../k8s/objects.js';
 import type { Family } from '../net/ip.js';
+import { byName, dispatchChain, dispatchRule, endpointChainOf, fixedChains, policyChainOf, policyRef, selectingOf, type Direction } from './chains.js';
 import { familyOf } from './cidr.js';
-import type { Chain, CompiledPolicy, L4Protocol, Match, Rule, RuleOrigin, Table } from './ir.js';
-import { effectivePolicyTypes, isActionable, namespaceLabels, podKey, type PolicyModel } from './model.js';
-import {
-  ALLOW_MARK,
-  CHAIN_FORWARD,
-  CHAIN_FROM_POD,
-  CHAIN_POD,
-  CHAIN_TO_POD,
-  DEFAULT_IFACE_PREFIX,
-  defaultHostInterface,
-  endpointChain,
-  policyChain,
-} from './names.js';
-import { selectorMatches } from './selector.js';
+import type { Chain, CompiledPolicy, Table } from './ir.js';
+import { isActionable, namespaceLabels, podKey, type PolicyModel } from './model.js';
+import { CHAIN_FORWARD, DEFAULT_IFACE_PREFIX, defaultHostInterface, endpointChain, policyChain } from './names.js';
 import { SetRegistry } from './sets.js';
 
-export type Direction = 'ingress' | 'egress';
+export type { Direction } from './chains.js';
 
 export interface CompileOptions {
   readonly node: string;
@@ -46,7 +39,7 @@ export interface CompileOptions {
   readonly ifacePrefix?: string;
 }
 
-interface Endpoint {
+export interface Endpoint {
   readonly pod: Pod;
   readonly key: string;
   readonly iface: string;
@@ -54,152 +47,71 @@ interface Endpoint {
   readonly egress: readonly NetworkPolicy[];
 }
 
-const MARK_ALLOWED: Match = { type: 'mark', value: ALLOW_MARK, mask: ALLOW_MARK };
-
 /** Policies of `pod`'s namespace that select it for `direction`, in name order. */
 export function selectingPolicies(model: PolicyModel, pod: Pod, direction: Direction): NetworkPolicy[] {
-  if (!isActionable(pod)) return [];
-  const type = direction === 'ingress' ? 'Ingress' : 'Egress';
-  return model.policies.filter(
-    (p) => p.namespace === pod.namespace && effectivePolicyTypes(p).includes(type) && selectorMatches(p.podSelector, pod.labels),
-  );
+  return selectingOf(model.policies, pod, direction);
 }
 
-function hostInterfaceOf(opts: CompileOptions): (pod: Pod) => string {
+export function hostInterfaceOf(opts: CompileOptions): (pod: Pod) => string {
   const prefix = opts.ifacePrefix ?? DEFAULT_IFACE_PREFIX;
   return opts.hostInterface ?? ((p) => defaultHostInterface(p.namespace, p.name, prefix));
+}
+
+/** Policies grouped by namespace, each list in name order (the model's order). */
+export function policiesByNamespace(policies: readonly NetworkPolicy[]): Map<string, NetworkPolicy[]> {
+  const m = new Map<string, NetworkPolicy[]>();
+  for (const p of policies) {
+    const list = m.get(p.namespace);
+    if (list === undefined) m.set(p.namespace, [p]);
+    else list.push(p);
+  }
+  return m;
 }
 
 /** Local pods that policy applies to, sorted. */
 export function localEndpoints(model: PolicyModel, opts: CompileOptions): Endpoint[] {
   const iface = hostInterfaceOf(opts);
+  const byNs = policiesByNamespace(model.policies);
   return model.pods
     .filter((p) => p.nodeName === opts.node && isActionable(p))
-    .map((pod) => ({
-      pod,
-      key: podKey(pod),
-      iface: iface(pod),
-      ingress: selectingPolicies(model, pod, 'ingress'),
-      egress: selectingPolicies(model, pod, 'egress'),
-    }))
+    .map((pod) => {
+      const policies = byNs.get(pod.namespace) ?? [];
+      return { pod, key: podKey(pod), iface: iface(pod), ingress: selectingOf(policies, pod, 'ingress'), egress: selectingOf(policies, pod, 'egress') };
+    })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-function portMatches(port: NetworkPolicyPort, family: Family, sets: SetRegistry): Match[] {
-  const proto = port.protocol.toLowerCase() as L4Protocol;
-  if (port.port === undefined) return [{ type: 'proto', proto }];
-  if (typeof port.port === 'string') {
-    return [{ type: 'proto', proto }, { type: 'set', set: sets.namedPortSet(family, port.protocol, port.port), dir: 'dst,dst' }];
-  }
-  return [{ type: 'proto', proto }, { type: 'dport', from: port.port, to: port.endPort ?? port.port }];
-}
-
-/** The match for one peer, or undefined when it can hold no address of this family. */
-function peerMatch(peer: NetworkPolicyPeer, policy: NetworkPolicy, direction: Direction, family: Family, sets: SetRegistry): Match | undefined {
-  const dir = direction === 'ingress' ? 'src' : 'dst';
-  if (peer.ipBlock !== undefined) {
-    const set = sets.ipBlockSet(family, peer.ipBlock);
-    return set === undefined ? undefined : { type: 'set', set, dir };
-  }
-  return { type: 'set', set: sets.selectorSet(family, policy.namespace, peer.podSelector, peer.namespaceSelector), dir };
-}
-
-function ruleLines(policy: NetworkPolicy, direction: Direction, index: number, rule: NetworkPolicyRule, family: Family, sets: SetRegistry): Rule[] {
-  const origin: RuleOrigin = { namespace: policy.namespace, name: policy.name, direction, rule: index };
-  const comment = `${policy.namespace}/${policy.name} ${direction} rule ${index}`;
-  // No peers: every source/destination. Peers that all belong to the other family: nothing here.
-  const peers: Match[][] =
-    rule.peers.length === 0
-      ? [[]]
-      : rule.peers.flatMap((p) => {
-          const m = peerMatch(p, policy, direction, family, sets);
-          return m === undefined ? [] : [[m]];
-        });
-  const ports: Match[][] = rule.ports.length === 0 ? [[]] : rule.ports.map((p) => portMatches(p, family, sets));
-  const lines: Rule[] = [];
-  for (const peer of peers) {
-    for (const port of ports) {
-      lines.push({ matches: [...peer, ...port], action: { type: 'set-mark', value: ALLOW_MARK, mask: ALLOW_MARK }, comment, origin });
-    }
-  }
-  if (lines.length > 0) lines.push({ matches: [MARK_ALLOWED], action: { type: 'return' }, comment: `${comment}: allowed` });
-  return lines;
-}
-
-function policyChainOf(policy: NetworkPolicy, direction: Direction, family: Family, sets: SetRegistry): Chain {
-  const rules = direction === 'ingress' ? policy.ingress : policy.egress;
-  return {
-    name: policyChain(direction, policy.namespace, policy.name),
-    kind: 'policy',
-    policy: { namespace: policy.namespace, name: policy.name, direction },
-    rules: rules.flatMap((r, i) => ruleLines(policy, direction, i, r, family, sets)),
-  };
-}
-
-function endpointChainOf(ep: Endpoint, direction: Direction): Chain {
-  const policies = direction === 'ingress' ? ep.ingress : ep.egress;
-  const rules: Rule[] = [{ matches: [], action: { type: 'set-mark', value: 0, mask: ALLOW_MARK }, comment: `${ep.key} ${direction}: clear allow mark` }];
-  for (const p of policies) {
-    rules.push({ matches: [], action: { type: 'jump', chain: policyChain(direction, p.namespace, p.name) }, comment: `${ep.key} ${direction}: ${p.namespace}/${p.name}` });
-    rules.push({ matches: [MARK_ALLOWED], action: { type: 'return' }, comment: `${ep.key} ${direction}: allowed by ${p.namespace}/${p.name}` });
-  }
-  rules.push({ matches: [], action: { type: 'drop' }, comment: `${ep.key} ${direction}: isolated, no policy allows` });
-  return { name: endpointChain(direction, ep.pod.namespace, ep.pod.name), kind: 'endpoint', endpoint: { pod: ep.key, direction }, rules };
-}
-
-function dispatchChain(endpoints: readonly Endpoint[], direction: Direction): Chain {
-  const iface = (name: string): Match => (direction === 'egress' ? { type: 'in-iface', name } : { type: 'out-iface', name });
-  const rules: Rule[] = endpoints.map((ep) => {
-    const isolated = (direction === 'ingress' ? ep.ingress : ep.egress).length > 0;
-    return isolated
-      ? { matches: [iface(ep.iface)], action: { type: 'goto', chain: endpointChain(direction, ep.pod.namespace, ep.pod.name) }, comment: `${ep.key} ${direction}` }
-      : { matches: [iface(ep.iface)], action: { type: 'return' }, comment: `${ep.key} ${direction}: not isolated` };
-  });
-  rules.push({ matches: [], action: { type: 'drop' }, comment: `unknown pod interface: fail closed` });
-  return { name: direction === 'egress' ? CHAIN_FROM_POD : CHAIN_TO_POD, kind: 'dispatch', rules };
-}
-
-function fixedChains(prefix: string): Chain[] {
-  const pods = `${prefix}+`;
-  return [
-    {
-      name: CHAIN_FORWARD,
-      kind: 'top',
-      rules: [
-        { matches: [{ type: 'in-iface', name: pods }], action: { type: 'jump', chain: CHAIN_POD }, comment: 'from a pod' },
-        { matches: [{ type: 'out-iface', name: pods }], action: { type: 'jump', chain: CHAIN_POD }, comment: 'to a pod' },
-      ],
-    },
-    {
-      name: CHAIN_POD,
-      kind: 'top',
-      rules: [
-        { matches: [{ type: 'ctstate', states: ['INVALID'] }], action: { type: 'drop' }, comment: 'conntrack INVALID' },
-        { matches: [{ type: 'ctstate', states: ['RELATED', 'ESTABLISHED'] }], action: { type: 'accept' }, comment: 'conntrack RELATED,ESTABLISHED' },
-        { matches: [{ type: 'in-iface', name: pods }], action: { type: 'jump', chain: CHAIN_FROM_POD }, comment: 'egress policy of the sender' },
-        { matches: [{ type: 'out-iface', name: pods }], action: { type: 'jump', chain: CHAIN_TO_POD }, comment: 'ingress policy of the receiver' },
-        { matches: [], action: { type: 'accept' }, comment: 'allowed by policy' },
-      ],
-    },
-  ];
-}
-
 function compileTable(family: Family, endpoints: readonly Endpoint[], sets: SetRegistry, prefix: string): Table {
-  const chains: Chain[] = [...fixedChains(prefix), dispatchChain(endpoints, 'egress'), dispatchChain(endpoints, 'ingress')];
+  const target = (ep: Endpoint, d: Direction): string | undefined => {
+    const list = (d === 'ingress' ? ep.ingress : ep.egress).map(policyRef);
+    return list.length === 0 ? undefined : endpointChain(d, list);
+  };
+  const chains: Chain[] = [
+    ...fixedChains(prefix),
+    dispatchChain('egress', endpoints.map((ep) => dispatchRule(ep.key, ep.iface, 'egress', target(ep, 'egress')))),
+    dispatchChain('ingress', endpoints.map((ep) => dispatchRule(ep.key, ep.iface, 'ingress', target(ep, 'ingress')))),
+  ];
+  const endpointChains = new Map<string, Chain>();
   const active = new Map<string, { policy: NetworkPolicy; direction: Direction }>();
   for (const ep of endpoints) {
     for (const direction of ['ingress', 'egress'] as const) {
       const policies = direction === 'ingress' ? ep.ingress : ep.egress;
       if (policies.length === 0) continue;
-      chains.push(endpointChainOf(ep, direction));
+      const list = policies.map(policyRef);
+      const name = endpointChain(direction, list);
+      if (!endpointChains.has(name)) endpointChains.set(name, endpointChainOf(direction, list));
       for (const p of policies) active.set(policyChain(direction, p.namespace, p.name), { policy: p, direction });
     }
   }
+  chains.push(...endpointChains.values());
   for (const name of [...active.keys()].sort()) {
     const a = active.get(name);
-    if (a !== undefined) chains.push(policyChainOf(a.policy, a.direction, family, sets));
+    if (a === undefined) continue;
+    const piece = policyChainOf(a.policy, a.direction, family);
+    for (const spec of piece.sets) sets.resolve(spec);
+    chains.push(piece.chain);
   }
-  chains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  chains.sort(byName);
   return { family, hooks: [{ from: 'FORWARD', to: CHAIN_FORWARD, comment: 'meridian network policy' }], chains };
 }
 

@@ -68,9 +68,12 @@ export interface Chain {
   readonly name: string;
   readonly kind: ChainKind;
   readonly rules: readonly Rule[];
-  /** For policy chains: the policy; for endpoint chains: the pod ("ns/name") and direction. */
+  /**
+   * For policy chains: the policy. For endpoint chains: the selecting policies ("ns/name", in
+   * order) and direction; one such chain serves every local pod those policies select (names.ts).
+   */
   readonly policy?: { readonly namespace: string; readonly name: string; readonly direction: 'ingress' | 'egress' };
-  readonly endpoint?: { readonly pod: string; readonly direction: 'ingress' | 'egress' };
+  readonly endpoint?: { readonly policies: readonly string[]; readonly direction: 'ingress' | 'egress' };
 }
 
 /** A jump from a built-in chain into ours, kept first in that chain. */

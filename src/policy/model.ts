@@ -1,11 +1,15 @@
 // src/policy: NetworkPolicy (networking.k8s.io/v1) for one node, as ipsets and iptables chains.
 //
 //   model.ts     the input: namespaces, pods, policies (validated API objects from src/k8s)
-//   compile.ts   model + node name -> IR (ir.ts): pure, deterministic
+//   compile.ts   model + node name -> IR (ir.ts): pure, deterministic; the reference
+//   incremental.ts  the same IR, reworking only what changed since the last model (chains.ts and
+//                set-specs.ts hold the pieces both build from)
 //   render-*.ts  IR -> `ipset restore` / `iptables-restore` text: pure, byte-identical for equal IR
 //   evaluate.ts  trace a packet through the IR (explain.ts, matrix.ts build on it)
 //   plan.ts      IR x what the kernel holds (ours only) -> the batches that converge it: pure
+//   plan-delta.ts  last applied IR x next IR -> the same batches, without reading the kernel
 //   writer.ts    observe + apply those batches through src/net: the only I/O here
+//   syncer.ts    PolicySyncer: coalesced updates, periodic resync with read-back
 //
 // Invariants: nothing here execs or reads files except writer.ts, through a Runner it is given;
 // kernel names come from names.ts only; a pod counts for policy only when it is "actionable"

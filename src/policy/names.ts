@@ -61,9 +61,14 @@ export function isOurSet(name: string): boolean {
   return name.startsWith(SET_PREFIX);
 }
 
-/** Per-endpoint chains: FW = from workload (its egress), TW = to workload (its ingress). */
-export function endpointChain(direction: 'ingress' | 'egress', namespace: string, pod: string): string {
-  return `MRD-${direction === 'egress' ? 'FW' : 'TW'}-${shortHash('pod', namespace, pod)}`;
+/**
+ * Endpoint chains: FW = from workload (its egress), TW = to workload (its ingress). One chain per
+ * distinct ordered list of selecting policies ("ns/name"), shared by every local pod selected by
+ * exactly that list: the chain's rules depend on nothing else, so rules grow with the policy
+ * combinations in use rather than with pods.
+ */
+export function endpointChain(direction: 'ingress' | 'egress', policies: readonly string[]): string {
+  return `MRD-${direction === 'egress' ? 'FW' : 'TW'}-${shortHash('endpoint', direction, ...policies)}`;
 }
 
 /** Per-policy chains: PE = egress rules, PI = ingress rules. */

@@ -15,7 +15,7 @@ import type { Family } from '../net/ip.js';
 import type { SavedSet } from '../net/ipset.js';
 import type { SavedTable } from '../net/iptables.js';
 import { ipsetLine } from '../net/ipset.js';
-import type { CompiledPolicy, IpSet, SetMember, Table } from './ir.js';
+import type { Chain, CompiledPolicy, IpSet, SetMember, Table } from './ir.js';
 import { isOurChain, isOurSet, RULE_TAG, tempSetName } from './names.js';
 import { createLine, memberLine } from './render-ipset.js';
 import { chainTags, hookRule, hookTag, renderChainRules, renderRuleSpec } from './render-iptables.js';
@@ -48,7 +48,7 @@ function memberKey(m: SetMember): string {
   return m.nomatch ? `${m.entry} nomatch` : m.entry;
 }
 
-function planSet(want: IpSet, have: SavedSet | undefined, before: string[]): void {
+export function planSet(want: IpSet, have: SavedSet | undefined, before: string[]): void {
   if (have === undefined) {
     before.push(createLine(want));
     for (const m of want.members) before.push(memberLine('add', want.name, m));
@@ -74,21 +74,17 @@ function planSet(want: IpSet, have: SavedSet | undefined, before: string[]): voi
   }
 }
 
-function planTable(want: Table | undefined, have: SavedTable | undefined): string | undefined {
-  const ours = [...(have?.chains.values() ?? [])].filter((c) => isOurChain(c.name));
-  const haveTags = new Map(ours.map((c) => [c.name, c.rules.map(savedTag)]));
-  const wantChains = want?.chains ?? [];
-  const changed = wantChains.filter((c) => {
-    const tags = haveTags.get(c.name);
-    const desired = chainTags(c);
-    return tags === undefined || tags.length !== desired.length || tags.some((t, i) => t !== desired[i]);
-  });
-  const wanted = new Set(wantChains.map((c) => c.name));
-  const stale = ours.filter((c) => !wanted.has(c.name)).map((c) => c.name).sort();
+/** Does a chain's desired tag list differ from the tags read back (undefined: chain absent)? */
+export function chainDiffers(want: Chain, haveTags: readonly string[] | undefined): boolean {
+  if (haveTags === undefined) return true;
+  const desired = chainTags(want);
+  return haveTags.length !== desired.length || haveTags.some((t, i) => t !== desired[i]);
+}
 
-  // Hooks: exactly one jump to each hook target, first in its built-in chain, with our tag.
-  const hookDeletes: string[] = [];
-  const hookInserts: string[] = [];
+/** Hooks: exactly one jump to each hook target, first in its built-in chain, with our tag. */
+function planHooks(want: Table | undefined, have: SavedTable | undefined): { deletes: string[]; inserts: string[] } {
+  const deletes: string[] = [];
+  const inserts: string[] = [];
   const builtins = new Set([...(want?.hooks ?? []).map((h) => h.from), 'FORWARD', 'INPUT', 'OUTPUT']);
   for (const from of [...builtins].sort()) {
     const rules = have?.chains.get(from)?.rules ?? [];
@@ -96,20 +92,38 @@ function planTable(want: Table | undefined, have: SavedTable | undefined): strin
     const jumpsToUs = rules.filter((r) => / -[jg] (MERIDIAN-|MRD-)\S+/.test(` ${r}`));
     const inPlace = hook !== undefined && jumpsToUs.length === 1 && rules[0] === jumpsToUs[0] && savedTag(rules[0] ?? '') === hookTag(hook);
     if (inPlace) continue;
-    for (const r of jumpsToUs) hookDeletes.push(`-D ${from} ${r}`);
-    if (hook !== undefined) hookInserts.push(`-I ${from} 1 ${renderRuleSpec(from, 0, hookRule(hook))}`);
+    for (const r of jumpsToUs) deletes.push(`-D ${from} ${r}`);
+    if (hook !== undefined) inserts.push(`-I ${from} 1 ${renderRuleSpec(from, 0, hookRule(hook))}`);
   }
+  return { deletes, inserts };
+}
 
-  if (changed.length === 0 && stale.length === 0 && hookDeletes.length === 0 && hookInserts.length === 0) return undefined;
+/**
+ * The iptables-restore text for one family: `changed` chains rewritten, `stale` ones deleted,
+ * and the hooks put right in `have` (only its built-in chains are read); undefined when nothing.
+ */
+export function tableText(changed: readonly Chain[], stale: readonly string[], want: Table | undefined, have: SavedTable | undefined): string | undefined {
+  const hooks = planHooks(want, have);
+  if (changed.length === 0 && stale.length === 0 && hooks.deletes.length === 0 && hooks.inserts.length === 0) return undefined;
   const lines = ['*filter'];
   // With --noflush, declaring a chain creates it or flushes it; nothing else is flushed.
   for (const c of changed) lines.push(`:${c.name} - [0:0]`);
   for (const name of stale) lines.push(`:${name} - [0:0]`);
   for (const c of changed) lines.push(...renderChainRules(c));
-  lines.push(...hookDeletes, ...hookInserts);
+  lines.push(...hooks.deletes, ...hooks.inserts);
   for (const name of stale) lines.push(`-X ${name}`);
   lines.push('COMMIT');
   return lines.join('\n') + '\n';
+}
+
+function planTable(want: Table | undefined, have: SavedTable | undefined): string | undefined {
+  const ours = [...(have?.chains.values() ?? [])].filter((c) => isOurChain(c.name));
+  const haveTags = new Map(ours.map((c) => [c.name, c.rules.map(savedTag)]));
+  const wantChains = want?.chains ?? [];
+  const changed = wantChains.filter((c) => chainDiffers(c, haveTags.get(c.name)));
+  const wanted = new Set(wantChains.map((c) => c.name));
+  const stale = ours.filter((c) => !wanted.has(c.name)).map((c) => c.name).sort();
+  return tableText(changed, stale, want, have);
 }
 
 export interface PlanOptions {

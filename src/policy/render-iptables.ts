@@ -72,16 +72,21 @@ function commentText(tag: string, text: string): string {
   return `${tag} ${clean}`.slice(0, 255).trimEnd();
 }
 
+function hashOf(chain: string, index: number, matches: string, action: string, comment: string): string {
+  return shortHash('rule', chain, String(index), matches, action, comment);
+}
+
 /** The tag that identifies a rule of ours: chain, position and body. */
 export function ruleHash(chain: string, index: number, rule: Rule): string {
-  return shortHash('rule', chain, String(index), renderMatches(rule), renderAction(rule.action).join(' '), rule.comment);
+  return hashOf(chain, index, renderMatches(rule), renderAction(rule.action).join(' '), rule.comment);
 }
 
 /** A rule's spec as it follows "-A CHAIN " (or "-I CHAIN 1 "). */
 export function renderRuleSpec(chain: string, index: number, rule: Rule): string {
   const matches = renderMatches(rule);
-  const comment = `-m comment --comment "${commentText(`${RULE_TAG}${ruleHash(chain, index, rule)}`, rule.comment)}"`;
-  return [matches, comment, renderAction(rule.action).join(' ')].filter((s) => s !== '').join(' ');
+  const action = renderAction(rule.action).join(' ');
+  const comment = `-m comment --comment "${commentText(`${RULE_TAG}${hashOf(chain, index, matches, action, rule.comment)}`, rule.comment)}"`;
+  return [matches, comment, action].filter((s) => s !== '').join(' ');
 }
 
 export function hookRule(hook: Hook): Rule {
@@ -93,9 +98,18 @@ export function renderChainRules(chain: Chain): string[] {
   return chain.rules.map((r, i) => `-A ${chain.name} ${renderRuleSpec(chain.name, i, r)}`);
 }
 
+// Chains are immutable values, and the incremental compile hands back the same chain objects
+// while their inputs are unchanged: caching their tags saves a SHA-256 per rule per plan.
+const tagCache = new WeakMap<Chain, readonly string[]>();
+
 /** The desired tags of a chain, in order (what the planner compares). */
-export function chainTags(chain: Chain): string[] {
-  return chain.rules.map((r, i) => ruleHash(chain.name, i, r));
+export function chainTags(chain: Chain): readonly string[] {
+  let tags = tagCache.get(chain);
+  if (tags === undefined) {
+    tags = chain.rules.map((r, i) => ruleHash(chain.name, i, r));
+    tagCache.set(chain, tags);
+  }
+  return tags;
 }
 
 export function hookTag(hook: Hook): string {

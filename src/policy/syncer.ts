@@ -4,8 +4,10 @@
 // a timer), so tests drive it with fakes and no real time passes.
 //
 // - update(model): coalesced; while a sync runs, later models replace each other and one more
-//   sync follows. Changes are planned against what we applied last (assumed.ts), so a pod or
-//   label change costs compile + an ipset-only restore, with no kernel read-back.
+//   sync follows. Changes are planned from the IR we applied last (plan-delta.ts, equal to
+//   planning against assumed.ts's view of the kernel), so a pod or label change costs compile +
+//   a diff of the changed sets + an ipset-only restore, with no kernel read-back. Pass
+//   incremental.ts's compiler as `compile` so unchanged chains and sets are skipped by reference.
 // - Every `resyncIntervalMs` (and after any failure) the next sync observes the kernel instead and
 //   repairs whatever differs: a flushed chain, a moved hook, a missing set or member. A non-empty
 //   plan on a resync with no model change counts as a repair (drift or tampering).
@@ -14,9 +16,9 @@
 // - A failed apply is retried after `retryMs` with a kernel read-back, since its effect is unknown.
 
 import type { Family } from '../net/ip.js';
-import { assumedAfter } from './assumed.js';
 import type { CompiledPolicy } from './ir.js';
 import type { PolicyModel } from './model.js';
+import { planDelta } from './plan-delta.js';
 import { isEmptyPlan, planPolicy, type ObservedPolicy, type PolicyPlan } from './plan.js';
 
 export interface Timer {
@@ -58,7 +60,8 @@ export class PolicySyncer {
   private model: PolicyModel | undefined;
   private dirty = false;
   private needObserve = true;
-  private assumed: ObservedPolicy | undefined;
+  /** The IR whose plan was applied last: what the kernel holds, as far as we know. */
+  private applied: CompiledPolicy | undefined;
   private running: Promise<void> | undefined;
   private resyncTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
@@ -142,18 +145,17 @@ export class PolicySyncer {
     while (this.dirty && this.model !== undefined) {
       this.dirty = false;
       const model = this.model;
-      const kind: SyncKind = this.needObserve || this.assumed === undefined ? 'resync' : 'incremental';
+      const kind: SyncKind = this.needObserve || this.applied === undefined ? 'resync' : 'incremental';
       const start = this.deps.now();
       try {
         const desired = this.deps.compile(model);
         const families = this.deps.families ?? [4, 6];
-        const observed = kind === 'resync' ? await this.deps.observe() : (this.assumed as ObservedPolicy);
-        const plan = planPolicy(desired, observed, { families });
+        const applied = this.applied;
+        const plan = kind === 'resync' || applied === undefined ? planPolicy(desired, await this.deps.observe(), { families }) : planDelta(applied, desired, { families });
         if (!isEmptyPlan(plan)) await this.deps.apply(plan);
         // Repaired: the kernel needed changes although, by what we applied last, it needed none.
-        const believedConverged = this.assumed !== undefined && isEmptyPlan(planPolicy(desired, this.assumed, { families }));
-        const repaired = kind === 'resync' && believedConverged && !isEmptyPlan(plan);
-        this.assumed = assumedAfter(desired, families);
+        const repaired = kind === 'resync' && !isEmptyPlan(plan) && applied !== undefined && isEmptyPlan(planDelta(applied, desired, { families }));
+        this.applied = desired;
         this.needObserve = false;
         this.counts.syncs++;
         if (repaired) this.counts.repairs++;
@@ -163,7 +165,7 @@ export class PolicySyncer {
       } catch (e) {
         this.counts.failures++;
         this.lastError = e instanceof Error ? e.message : String(e);
-        this.assumed = undefined;
+        this.applied = undefined;
         this.needObserve = true;
         this.armRetry();
         return;

@@ -84,22 +84,28 @@ describe('rule counts (pinned)', () => {
       const c = compile(m, { node });
       return { node, chains: c.v4.chains.length, rules: c.v4.chains.reduce((n, ch) => n + ch.rules.length, 0), sets: c.sets.length };
     });
-    // node-1 (x/a, x/c, y/b, z/a, z/c): 9 fixed + 10 dispatch + FW/TW x/a and FW x/c (4 each)
-    // + PI allow-y-to-a (2) + PE egress-z-and-dns (3 rules x 2) = 39.
+    // Endpoint chains are shared by pods with the same list of selecting policies (since policy3:
+    // before, each isolated pod had its own, and node-1 had FW x/a and FW x/c, 39 rules / 9 chains).
+    // node-1 (x/a, x/c, y/b, z/a, z/c): 9 fixed + 10 dispatch + one FW chain shared by x/a and x/c
+    // (4) + TW x/a (4) + PI allow-y-to-a (2) + PE egress-z-and-dns (3 rules x 2) = 35.
     // node-2 (x/b, y/a, y/c, z/b): 9 + 8 + FW x/b (4) + PE (6) = 27; no ingress policy is active there.
     expect(counts).toEqual([
-      { node: 'node-1', chains: 9, rules: 39, sets: 7 },
+      { node: 'node-1', chains: 8, rules: 35, sets: 7 },
       { node: 'node-2', chains: 6, rules: 27, sets: 3 },
     ]);
   });
 
   it('grows with pods + policies, not pods x policies', () => {
-    // Fixed part: 2 (FORWARD) + 5 (POD) + 2 dispatch drops = 9. Per pod: 2 dispatch rules, plus an
-    // endpoint chain of 2 + 2 per selecting policy when isolated. Per policy: 2 peers x 2 ports + 1.
-    expect(ruleCount(scaled(100, 10))).toBe(9 + 100 * 2 + 50 * 2 + 50 * 2 + 10 * 5);
-    expect(ruleCount(scaled(200, 10))).toBe(9 + 200 * 2 + 100 * 2 + 100 * 2 + 10 * 5);
-    expect(ruleCount(scaled(200, 20))).toBe(9 + 200 * 2 + 200 * 2 + 200 * 2 + 20 * 5);
-    expect(ruleCount(scaled(200, 40))).toBe(9 + 200 * 2 + 200 * 2 + 400 * 2 + 40 * 5);
+    // Fixed part: 2 (FORWARD) + 5 (POD) + 2 dispatch drops = 9. Per pod: 2 dispatch rules. Per
+    // distinct list of selecting policies: one endpoint chain of 2 + 2 per policy, shared by every
+    // pod with that list. Pod i and policy j select each other iff i = j (mod 20): up to 20
+    // policies each list has one policy; at 40, 20 lists of two. Per policy: 2 peers x 2 ports + 1.
+    // Before policy3 every isolated pod had its own endpoint chain (459 rules instead of 299 in the
+    // first case); now that term grows with policy combinations, not pods.
+    expect(ruleCount(scaled(100, 10))).toBe(9 + 100 * 2 + 10 * 4 + 10 * 5);
+    expect(ruleCount(scaled(200, 10))).toBe(9 + 200 * 2 + 10 * 4 + 10 * 5);
+    expect(ruleCount(scaled(200, 20))).toBe(9 + 200 * 2 + 20 * 4 + 20 * 5);
+    expect(ruleCount(scaled(200, 40))).toBe(9 + 200 * 2 + 20 * 6 + 40 * 5);
   });
 
   it('the e2e model without policies: fixed chains and a dispatch rule per local pod and direction', () => {

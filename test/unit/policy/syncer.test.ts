@@ -12,6 +12,7 @@ import { isEmptyPlan, planPolicy, type ObservedPolicy, type PolicyPlan } from '.
 import { renderIpsets } from '../../../src/policy/render-ipset.js';
 import { renderTable } from '../../../src/policy/render-iptables.js';
 import { PolicySyncer, type Timer } from '../../../src/policy/syncer.js';
+import { incrementalCompiler } from '../../../src/policy/incremental.js';
 import { np } from './e2e-cases.js';
 import { modelWith } from './e2e-model.js';
 
@@ -61,14 +62,14 @@ class FakeTimers {
   }
 }
 
-function setup(opts: { failApply?: () => boolean } = {}) {
+function setup(opts: { failApply?: () => boolean; compile?: (m: PolicyModel) => CompiledPolicy } = {}) {
   const timers = new FakeTimers();
   let kernel: ObservedPolicy = { sets: new Map(), tables: new Map() };
   let lastDesired: CompiledPolicy | undefined;
   let clock = 0;
   const calls = { observe: 0, apply: [] as PolicyPlan[] };
   const syncer = new PolicySyncer({
-    compile: (m) => (lastDesired = c(m)),
+    compile: (m) => (lastDesired = (opts.compile ?? c)(m)),
     observe: async () => {
       calls.observe++;
       return kernel;
@@ -89,6 +90,21 @@ function setup(opts: { failApply?: () => boolean } = {}) {
 }
 
 describe('PolicySyncer', () => {
+  it('applies the same plans with the incremental compiler as with the full one, reading the kernel only once', async () => {
+    const run = async (compile?: (m: PolicyModel) => CompiledPolicy): Promise<{ plans: PolicyPlan[]; observe: number }> => {
+      const { syncer, calls } = setup({ compile });
+      for (const m of [base, relabelled, changed, relabelled, base]) {
+        syncer.update(m);
+        await syncer.idle();
+      }
+      return { plans: calls.apply, observe: calls.observe };
+    };
+    const full = await run();
+    expect(full.plans.length).toBe(5);
+    expect(full.observe).toBe(1);
+    expect(await run(incrementalCompiler({ node: 'node-1' }))).toEqual(full);
+  });
+
   it('does nothing before the first model, so a restarted agent leaves the old rules enforcing', async () => {
     const { syncer, timers, calls } = setup();
     syncer.start();
