@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { isCanonicalCidr } from '../ip/address.js';
 import { MeridianError } from '../errors.js';
 import { LOG_LEVELS } from '../logging/logger.js';
 
@@ -50,7 +51,7 @@ export const CONFIG_DEFAULTS = {
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 const ipv4Address = z.string().refine((s) => isIP(s) === 4, { message: 'must be an IPv4 address' });
-const cidr = z.string().refine(isCidr, { message: 'must be a CIDR such as 10.244.0.0/16 or fd00:10:244::/56' });
+const cidr = z.string().refine(isCidr, { message: 'must be a CIDR without host bits, such as 10.244.0.0/16 or fd00:10:244::/56' });
 const port = z.number().int().min(1).max(65535);
 // RFC 6793: four-octet AS numbers; 0 is reserved (RFC 7607).
 const asn = z.number().int().min(1).max(4294967295);
@@ -63,15 +64,9 @@ const holdTime = z
 // RFC 4724 3: the restart time field is 12 bits.
 const restartTime = z.number().int().min(1).max(4095);
 
+/** A CIDR with no host bits set (10.244.0.0/16, not 10.244.0.1/16). */
 export function isCidr(s: string): boolean {
-  const slash = s.indexOf('/');
-  if (slash < 0) return false;
-  const addr = s.slice(0, slash);
-  const lenText = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(lenText)) return false;
-  const family = isIP(addr);
-  const len = Number(lenText);
-  return (family === 4 && len <= 32) || (family === 6 && len <= 128);
+  return isCanonicalCidr(s);
 }
 
 const D = CONFIG_DEFAULTS;

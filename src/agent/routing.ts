@@ -157,10 +157,16 @@ export class Routing {
     this.plan = plan;
     for (const p of plan.problems) this.log.warn({ problem: p }, 'routing configuration problem');
     if (old !== undefined && (old.asn !== plan.asn || old.routerId !== plan.routerId || old.listenPort !== plan.listenPort || old.clusterId !== plan.clusterId)) {
-      // Identity changed: sessions must be re-established with new OPENs. Forwarding state stays.
+      // Identity changed: sessions must be re-established with new OPENs. Handled as a graceful
+      // restart, so the kernel keeps forwarding on the routes it has until the peers resync.
       this.log.warn({ asn: plan.asn, routerId: plan.routerId }, 'BGP identity changed: restarting the speaker');
-      await this.speaker?.stop({ graceful: false });
+      this.programmer?.hold();
+      this.restarting = true;
+      await this.speaker?.stop({ graceful: true });
       await this.startSpeaker(plan);
+      if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+      this.restartTimer = setTimeout(() => this.endRestart('restart time elapsed'), this.cfg.bgp.gracefulRestartTime * 1000);
+      this.restartTimer.unref();
     } else {
       this.speaker?.setPeers(plan.peers);
       this.speaker?.setOriginated(plan.originate);

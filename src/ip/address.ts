@@ -110,3 +110,17 @@ export function bytesFromValue(value: bigint, length: 4 | 16): Buffer {
   }
   return out;
 }
+
+/** "10.0.0.0/8" with no host bits set (what a prefix list or a range must be). */
+export function isCanonicalCidr(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0) return false;
+  const ip = parseIpValue(s.slice(0, slash));
+  const lenText = s.slice(slash + 1);
+  if (ip === undefined || !/^\d{1,3}$/.test(lenText)) return false;
+  const len = Number(lenText);
+  const width = addressBits(ip.family);
+  if (len > width) return false;
+  const hostMask = (1n << BigInt(width - len)) - 1n;
+  return (ip.value & hostMask) === 0n;
+}

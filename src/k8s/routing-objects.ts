@@ -4,6 +4,7 @@
 // would. Pure; throws Invalid naming the field.
 
 import { isIP } from 'node:net';
+import { isCanonicalCidr } from '../ip/address.js';
 import { Invalid, list, obj, optStr, port, selector, str, type Obj } from './decode.js';
 import type { BgpConfiguration, BgpPeer, Service } from './objects.js';
 
@@ -23,10 +24,7 @@ function ip(v: unknown, path: string): string {
 
 function cidr(v: unknown, path: string): string {
   const s = str(v, path);
-  const [addr = '', len = ''] = s.split('/');
-  const family = isIP(addr);
-  const n = Number(len);
-  if (family === 0 || !/^\d{1,3}$/.test(len) || n > (family === 4 ? 32 : 128)) throw new Invalid(`${path}: ${JSON.stringify(s)} is not a CIDR`);
+  if (!isCanonicalCidr(s)) throw new Invalid(`${path}: ${JSON.stringify(s)} is not a CIDR without host bits`);
   return s;
 }
 

@@ -47,7 +47,10 @@ function routeKey(r: DesiredRoute): string {
 
 /** What the kernel shows, in the same shape as a desired route. */
 export function observedRoute(k: KernelRoute): DesiredRoute {
-  const family = k.dst.includes(':') ? 6 : isIP(k.gateway ?? '') === 6 ? 6 : 4;
+  // "default" says nothing about the family; an IPv6 multipath default has its gateways only in
+  // the nexthops list.
+  const gateways = [k.gateway, ...(k.nexthops ?? []).map((h) => h.gateway)];
+  const family = k.dst.includes(':') || gateways.some((g) => isIP(g ?? '') === 6) ? 6 : 4;
   const type: RouteType = k.type === 'blackhole' || k.type === 'unreachable' ? k.type : 'unicast';
   let nexthops: NextHop[] = [];
   if (type === 'unicast') {

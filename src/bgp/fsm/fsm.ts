@@ -139,9 +139,10 @@ function fail(cfg: FsmConfig, f: Fsm, now: number, reason: DownReason, actions: 
   const stable = wasEstablished && f.establishedAt !== undefined && now - f.establishedAt >= s(cfg.stableSeconds);
   const hold = stable ? cfg.idleHoldSeconds : f.idleHoldSeconds;
   const out: FsmAction[] = [...actions, { type: 'close' }];
-  // RFC 4724 4.2: a session that ends by TCP loss or hold timer expiry (not by a NOTIFICATION
-  // exchange) is the case graceful restart covers; the peer's routes are kept as stale.
-  if (wasEstablished) out.push({ type: 'down', reason, graceful: reason === 'connection-closed' || reason === 'hold-timer-expired' });
+  // RFC 4724 4.2: a session that ends by TCP loss is the case graceful restart covers (the peer's
+  // routes are kept as stale). A hold timer expiry sends a NOTIFICATION, and without the N bit
+  // (RFC 8538, which we do not advertise) that ends graceful restart: routes go at once.
+  if (wasEstablished) out.push({ type: 'down', reason, graceful: reason === 'connection-closed' });
   return {
     fsm: {
       state: 'Idle',
@@ -225,6 +226,9 @@ export function keepaliveInterval(holdTimeSeconds: number): number {
 }
 
 export function step(cfg: FsmConfig, f: Fsm, ev: FsmEvent, now: number): StepResult {
+  // Idle has no connection: messages still in flight from one we closed are not errors (each
+  // would otherwise count as another flap and double the IdleHoldTime).
+  if (f.state === 'Idle' && ev.type !== 'start' && ev.type !== 'stop' && ev.type !== 'tick') return { fsm: f, actions: [] };
   switch (ev.type) {
     case 'start':
       if (f.running && f.state !== 'Idle') return { fsm: f, actions: [] };

@@ -61,6 +61,8 @@ export class Rib<A> {
   /** prefix -> source -> path: Adj-RIB-In of every peer plus our local routes, post import policy. */
   private readonly paths = new Map<string, Map<SourceKey, RibPath<A>>>();
   private readonly loc = new Map<string, Best<A>>();
+  /** Paths per source, kept up to date so max-prefix and status need no scan. */
+  private readonly counts = new Map<SourceKey, number>();
   private readonly opts: RibOptions<A>;
 
   constructor(opts: RibOptions<A>) {
@@ -74,6 +76,7 @@ export class Rib<A> {
       bySource = new Map();
       this.paths.set(prefix, bySource);
     }
+    if (!bySource.has(source.key)) this.counts.set(source.key, (this.counts.get(source.key) ?? 0) + 1);
     bySource.set(source.key, { prefix, source, attrs, stale: false });
     return this.recompute([prefix]);
   }
@@ -82,6 +85,7 @@ export class Rib<A> {
   withdraw(prefix: string, source: SourceKey): LocRibChange<A>[] {
     const bySource = this.paths.get(prefix);
     if (bySource === undefined || !bySource.delete(source)) return [];
+    this.counts.set(source, (this.counts.get(source) ?? 1) - 1);
     if (bySource.size === 0) this.paths.delete(prefix);
     return this.recompute([prefix]);
   }
@@ -119,6 +123,15 @@ export class Rib<A> {
     return out;
   }
 
+  /** Number of paths from `source`. */
+  countFrom(source: SourceKey): number {
+    return this.counts.get(source) ?? 0;
+  }
+
+  hasPath(prefix: string, source: SourceKey): boolean {
+    return this.paths.get(prefix)?.has(source) ?? false;
+  }
+
   best(prefix: string): Best<A> | undefined {
     return this.loc.get(prefix);
   }
@@ -138,6 +151,7 @@ export class Rib<A> {
       const p = bySource.get(source);
       if (p === undefined || !pred(p)) continue;
       bySource.delete(source);
+      this.counts.set(source, (this.counts.get(source) ?? 1) - 1);
       if (bySource.size === 0) this.paths.delete(prefix);
       touched.push(prefix);
     }

@@ -51,7 +51,9 @@ export class Connection {
   readonly origin: ConnectionOrigin;
   private fsmState: Fsm;
   private socket: Socket | undefined;
-  private readonly framer = new Framer();
+  private framer = new Framer();
+  /** False once we closed the connection: frames still in flight are not acted on. */
+  private reading = false;
   private timer: NodeJS.Timeout | undefined;
   private ctx: CodecContext = { ...DEFAULT_CONTEXT, fourOctetAs: false };
   private readonly opts: ConnectionOptions;
@@ -81,9 +83,17 @@ export class Connection {
 
   /** Hand this connection its socket (outbound: once connected; inbound: at once). */
   attach(socket: Socket): void {
+    // A redial reuses this object: nothing of the previous transport may leak into the new one
+    // (a half-read message in the framer would desynchronise the new stream for good).
     this.socket = socket;
+    this.framer = new Framer();
+    this.reading = true;
+    this.peerOpen = undefined;
+    this.ctx = { ...DEFAULT_CONTEXT, fourOctetAs: false };
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket === socket) this.receive(chunk);
+    });
     socket.on('error', () => undefined); // 'close' follows and is what we act on
     socket.on('close', () => {
       if (this.socket !== socket) return;
@@ -150,6 +160,7 @@ export class Connection {
 
   /** Close after what was written (a NOTIFICATION) has been flushed; destroy if it hangs. */
   close(): void {
+    this.reading = false;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const s = this.socket;
@@ -173,9 +184,10 @@ export class Connection {
   }
 
   private receive(chunk: Buffer): void {
+    if (!this.reading) return;
     try {
       this.framer.push(chunk, (frame) => {
-        if (this.closed || this.socket === undefined) return;
+        if (this.closed || this.socket === undefined || !this.reading) return;
         this.stats.messagesIn++;
         this.handle(decodeFrame(frame, this.ctx));
       });

@@ -57,6 +57,8 @@ export class Session {
   private establishedSince: number | undefined;
   private lastError: string | undefined;
   private open: OpenMessage;
+  /** stop()/destroy() was called: no redial, no adoption, ever again. */
+  private stopped = false;
 
   constructor(cfg: SessionConfig, events: SessionEvents, deps: SessionDeps) {
     this.cfg = cfg;
@@ -113,10 +115,12 @@ export class Session {
   }
 
   start(): void {
+    this.stopped = false;
     this.main.event({ type: 'start' });
   }
 
   stop(): void {
+    this.stopped = true;
     this.pending?.destroy();
     this.pending = undefined;
     this.main.event({ type: 'stop' });
@@ -124,12 +128,17 @@ export class Session {
 
   /** Tear down without a NOTIFICATION, as on process exit (peers see TCP loss: graceful restart). */
   destroy(): void {
+    this.stopped = true;
     this.pending?.destroy();
     this.main.destroy();
   }
 
   /** An inbound connection from this peer's address, accepted by the speaker's listener. */
   acceptInbound(socket: Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
     const state = this.main.fsm.state;
     if (state === 'Idle' && !this.main.fsm.running) {
       socket.destroy();
@@ -151,7 +160,7 @@ export class Session {
       c.event({ type: 'start' });
       c.attach(socket);
       c.event({ type: 'tcp-accepted' });
-      if (this.main.peerOpen !== undefined) this.resolve(this.main.peerOpen);
+      if ((state === 'OpenSent' || state === 'OpenConfirm') && this.main.peerOpen !== undefined) this.resolve(this.main.peerOpen);
       return;
     }
     // Established (CollisionDetectEstablishedState off) or a third connection: refuse it.
@@ -203,6 +212,7 @@ export class Session {
           if (conn === this.pending) this.pending = undefined;
           // An inbound main connection ends with its socket; the session then dials again (after
           // the back-off its FSM armed), unless the peer is passive and will call us.
+          if (this.stopped) return;
           if (conn === this.main && conn.origin === 'inbound' && !this.cfg.passive && !conn.closed) this.restartOutbound();
           else if (conn === this.main && this.pending !== undefined && conn.fsm.state !== 'Established') {
             // The main connection failed while the peer's own connection is still opening.
@@ -219,7 +229,10 @@ export class Session {
   private resolve(peerOpen: OpenMessage): void {
     const pending = this.pending;
     if (pending === undefined) return;
-    const keep = resolveCollision({ localBgpId: bgpIdToNumber(this.cfg.local.routerId), remoteBgpId: bgpIdToNumber(peerOpen.bgpId) });
+    const mainLive = this.main.fsm.state === 'OpenSent' || this.main.fsm.state === 'OpenConfirm';
+    // A dial still in flight (Connect) has no connection the peer knows of: the peer's own
+    // connection is the only one it has, so both ends keep that one.
+    const keep = mainLive ? resolveCollision({ localBgpId: bgpIdToNumber(this.cfg.local.routerId), remoteBgpId: bgpIdToNumber(peerOpen.bgpId) }) : 'inbound';
     const [winner, loser] = this.main.origin === keep ? [this.main, pending] : [pending, this.main];
     this.events.log(this, 'info', 'connection collision resolved', { kept: keep });
     this.pending = undefined;
@@ -266,7 +279,7 @@ export class Session {
     // Keep the back-off: start after the same IdleHoldTime the old FSM armed.
     const waitMs = Math.max(0, (old.fsm.idleHoldUntil ?? this.deps.now()) - this.deps.now());
     setTimeout(() => {
-      if (this.main === c) c.event({ type: 'start' });
+      if (this.main === c && !this.stopped) c.event({ type: 'start' });
     }, waitMs).unref();
   }
 

@@ -55,8 +55,16 @@ export function prefixWithin(p: Prefix, net: Prefix): boolean {
   return ((a[full] ?? 0) & mask) === ((b[full] ?? 0) & mask);
 }
 
+// Policies are evaluated for every prefix of every UPDATE: parse each entry once.
+const parsedNets = new WeakMap<PrefixMatch, Prefix>();
+const parsedCommunities = new Map<string, number>();
+
 export function matchesPrefix(p: Prefix, m: PrefixMatch): boolean {
-  const net = parsePrefix(m.cidr);
+  let net = parsedNets.get(m);
+  if (net === undefined) {
+    net = parsePrefix(m.cidr);
+    parsedNets.set(m, net);
+  }
   if (!prefixWithin(p, net)) return false;
   const ge = m.ge ?? net.length;
   const le = m.le ?? (m.ge !== undefined ? (p.afi === 1 ? 32 : 128) : net.length);
@@ -64,11 +72,15 @@ export function matchesPrefix(p: Prefix, m: PrefixMatch): boolean {
 }
 
 export function parseCommunity(s: string): number {
+  const cached = parsedCommunities.get(s);
+  if (cached !== undefined) return cached;
   const m = /^(\d{1,5}):(\d{1,5})$/.exec(s);
   const hi = Number(m?.[1]);
   const lo = Number(m?.[2]);
   if (m === null || hi > 0xffff || lo > 0xffff) throw new Error(`community ${JSON.stringify(s)} is not ASN:VALUE (16 bits each)`);
-  return makeCommunity(hi, lo);
+  const c = makeCommunity(hi, lo);
+  if (parsedCommunities.size < 10_000) parsedCommunities.set(s, c);
+  return c;
 }
 
 function ruleMatches(r: PolicyRule, p: Prefix, a: PathAttributes): boolean {

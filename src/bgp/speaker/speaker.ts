@@ -22,12 +22,14 @@ import {
   parsePrefix,
   type PathAttributes,
   type Prefix,
+  mergeAs4Path,
   SAFI_UNICAST,
+  splitAs4Path,
   updateRoutes,
   validateUpdate,
 } from '../wire/index.js';
 import { LOCAL_SOURCE, Rib, type LocRibChange, type RibPath, type SourceInfo } from '../rib/rib.js';
-import { bgpIdToNumber } from '../fsm/collision.js';
+import { bgpIdToNumber, bgpIdToString } from '../fsm/collision.js';
 import type { Negotiated } from '../session/negotiate.js';
 import { Session } from '../session/session.js';
 import { ACCEPT_ALL, evaluatePolicy, type RoutePolicy } from './policy.js';
@@ -116,6 +118,8 @@ interface Peer {
   eorReceived: Set<number>;
   /** Prefixes the peer announces that we did not accept (loop, policy, max-prefix). */
   rejected: Set<string>;
+  /** The peer's graceful restart capability on the last established session. */
+  peerGr?: NonNullable<Negotiated['peerGracefulRestart']> | undefined;
 }
 
 /** IPv4-mapped IPv6 (from a dual-stack listener) back to IPv4. */
@@ -157,6 +161,11 @@ export class Speaker {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
+      server.once('listening', () => {
+        server.off('error', reject);
+        // An accept error later (EMFILE) must not crash the process.
+        server.on('error', (e) => this.log('error', 'BGP listener error', { err: String(e) }));
+      });
       server.listen({ port: this.cfg.listenPort, host: this.cfg.listenAddress ?? '::', ipv6Only: false }, () => resolve());
     });
     const addr = server.address();
@@ -240,10 +249,14 @@ export class Speaker {
   /** Replace the whole set of originated prefixes. */
   setOriginated(prefixes: readonly string[]): void {
     const want = new Set(prefixes.map((s) => formatPrefix(parsePrefix(s))));
+    const have = new Set<string>();
     for (const [afi, rib] of this.ribs) {
-      for (const p of rib.pathsFrom(LOCAL_SOURCE)) if (!want.has(p.prefix)) this.apply(afi, rib.withdraw(p.prefix, LOCAL_SOURCE));
+      for (const p of rib.pathsFrom(LOCAL_SOURCE)) {
+        if (want.has(p.prefix)) have.add(p.prefix);
+        else this.apply(afi, rib.withdraw(p.prefix, LOCAL_SOURCE));
+      }
     }
-    for (const p of want) if (this.ribs.get(parsePrefix(p).afi)?.pathsFrom(LOCAL_SOURCE).some((x) => x.prefix === p) !== true) this.originate(p);
+    for (const p of want) if (!have.has(p)) this.originate(p);
   }
 
   /** Number of prefixes in the Loc-RIB of one family. */
@@ -259,7 +272,7 @@ export class Speaker {
   status(): PeerStatus[] {
     return [...this.peers.values()].map((p) => {
       let inCount = 0;
-      for (const rib of this.ribs.values()) inCount += rib.pathsFrom(normaliseAddress(p.spec.address)).length;
+      for (const rib of this.ribs.values()) inCount += rib.countFrom(normaliseAddress(p.spec.address));
       const gr = p.staleTimer !== undefined ? 'peer-restarting' : p.session.negotiated?.peerGracefulRestart !== undefined ? 'negotiated' : 'none';
       return {
         address: normaliseAddress(p.spec.address),
@@ -349,6 +362,7 @@ export class Speaker {
   private onEstablished(addr: string, n: Negotiated): void {
     const p = this.peers.get(addr);
     if (p === undefined) return;
+    p.peerGr = n.peerGracefulRestart;
     // Helper side of graceful restart: the peer is back. Families it kept forwarding for keep
     // their stale paths until its End-of-RIB; anything else is flushed now (RFC 4724 4.2).
     if (p.staleTimer !== undefined) {
@@ -384,23 +398,20 @@ export class Speaker {
     p.out.clear();
     p.pendingAnnounce.clear();
     p.pendingWithdraw.clear();
-    const gr = p.session.negotiated?.peerGracefulRestart ?? this.lastPeerGr.get(addr);
-    if (graceful && gr !== undefined && gr.restartTime > 0) {
-      // Keep the peer's paths as stale for its restart time (RFC 4724 4.2).
-      for (const rib of this.ribs.values()) rib.markStale(addr);
-      p.awaitingEor = new Set(this.ribs.keys());
-      if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
-      const ms = Math.max(gr.restartTime, this.cfg.stalePathSeconds ?? 0) * 1000;
-      p.staleTimer = setTimeout(() => this.expireStale(addr), ms);
-      p.staleTimer.unref();
-      this.log('info', 'peer restarting gracefully: keeping its routes as stale', { peer: addr, seconds: ms / 1000 });
-      return;
-    }
-    for (const [afi, rib] of this.ribs) this.apply(afi, rib.dropSource(addr));
+    const gr = p.peerGr;
+    // RFC 4724 4.2: keep the routes of exactly the families the peer's capability listed (BIRD and
+    // FRR as helpers list none: their routes go at once), as stale, for its restart time.
+    const kept = new Set(graceful && gr !== undefined && gr.restartTime > 0 ? gr.families.map((f) => f.afi) : []);
+    for (const [afi, rib] of this.ribs) if (!kept.has(afi)) this.apply(afi, rib.dropSource(addr));
+    if (kept.size === 0 || gr === undefined) return;
+    for (const afi of kept) this.ribs.get(afi)?.markStale(addr);
+    p.awaitingEor = new Set([...kept].filter((afi) => this.ribs.has(afi)));
+    if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
+    const ms = Math.max(gr.restartTime, this.cfg.stalePathSeconds ?? 0) * 1000;
+    p.staleTimer = setTimeout(() => this.expireStale(addr), ms);
+    p.staleTimer.unref();
+    this.log('info', 'peer restarting gracefully: keeping its routes as stale', { peer: addr, seconds: ms / 1000 });
   }
-
-  /** The peer's GR capability seen on the last established session (negotiated is gone once down). */
-  private readonly lastPeerGr = new Map<string, NonNullable<Negotiated['peerGracefulRestart']>>();
 
   private expireStale(addr: string): void {
     const p = this.peers.get(addr);
@@ -414,7 +425,6 @@ export class Speaker {
     const p = this.peers.get(addr);
     const n = p?.session.negotiated;
     if (p === undefined || n === undefined) return;
-    if (n.peerGracefulRestart !== undefined) this.lastPeerGr.set(addr, n.peerGracefulRestart);
     if (m.message.type === 'route-refresh') {
       // Re-send our Adj-RIB-Out for that family (RFC 2918 4).
       for (const k of [...p.out.keys()]) if (parsePrefix(k).afi === m.message.afi) p.out.delete(k);
@@ -445,7 +455,7 @@ export class Speaker {
       allowLoopbackNextHop: this.cfg.allowLoopbackNextHop ?? false,
     });
     for (const problem of checked.problems) this.log('warn', 'UPDATE problem (RFC 7606)', { peer: addr, action: problem.action, detail: problem.message });
-    const routes = updateRoutes(checked);
+    const routes = mergeFromTwoOctetPeer(updateRoutes(checked), n.ctx.fourOctetAs);
     const source = this.sourceInfo(addr, n);
     const byAfi = new Map<number, LocRibChange<RouteAttrs>[]>();
     const add = (afi: number, cs: LocRibChange<RouteAttrs>[]) => {
@@ -464,10 +474,13 @@ export class Speaker {
     for (const a of routes.announced) {
       for (const prefix of a.prefixes) {
         const rib = this.ribs.get(prefix.afi);
-        if (rib === undefined) continue;
+        // RFC 4760 6: routes of a family the session did not negotiate are not used.
+        if (rib === undefined || !n.families.some((f) => f.afi === prefix.afi)) continue;
         const key = formatPrefix(prefix);
         const verdict = loop === undefined ? evaluatePolicy(p.spec.importPolicy ?? ACCEPT_ALL, prefix, routes.attributes) : { accepted: false as const };
-        if (!verdict.accepted || !this.admit(p, rib, key)) {
+        const admitted = verdict.accepted ? this.admit(p, rib, key) : 'reject';
+        if (admitted === 'stop') return;
+        if (admitted === 'reject' || !verdict.accepted) {
           p.rejected.add(key);
           add(prefix.afi, rib.withdraw(key, addr));
           continue;
@@ -482,23 +495,24 @@ export class Speaker {
     for (const [afi, cs] of byAfi) this.apply(afi, cs);
   }
 
-  /** Max-prefix (per peer, all families): may this new path be stored? */
-  private admit(p: Peer, rib: Rib<RouteAttrs>, key: string): boolean {
+  /** Max-prefix (per peer, all families): store this path, reject it, or stop (session reset). */
+  private admit(p: Peer, rib: Rib<RouteAttrs>, key: string): 'store' | 'reject' | 'stop' {
     const mp = p.spec.maxPrefix;
-    if (mp === undefined) return true;
+    if (mp === undefined) return 'store';
     const addr = normaliseAddress(p.spec.address);
-    if (rib.pathsFrom(addr).some((x) => x.prefix === key)) return true;
+    if (rib.hasPath(key, addr)) return 'store';
     let count = 0;
-    for (const r of this.ribs.values()) count += r.pathsFrom(addr).length;
-    if (count < mp.limit) return true;
+    for (const r of this.ribs.values()) count += r.countFrom(addr);
+    if (count < mp.limit) return 'store';
     this.log('warn', 'peer exceeded its maximum prefix count', { peer: addr, limit: mp.limit, action: mp.action });
-    if (mp.action === 'warn') return true;
+    if (mp.action === 'warn') return 'store';
     if (mp.action === 'restart') {
       // RFC 4486 Cease subcode 1, Maximum Number of Prefixes Reached; the session restarts after
-      // its idle hold time.
+      // its idle hold time, and nothing more of this UPDATE is used.
       p.session.connection.event({ type: 'message-error', code: 6, subcode: 1 });
+      return 'stop';
     }
-    return false;
+    return 'reject';
   }
 
   /** Loc-RIB changes: tell the kernel side, queue exports to every established peer. */
@@ -538,7 +552,8 @@ export class Speaker {
         local: best.source.key === LOCAL_SOURCE,
         ebgp: best.source.ebgp,
         routeReflectorClient: fromPeer?.spec.routeReflectorClient ?? false,
-        bgpId: fromPeer?.session.negotiated?.peerBgpId ?? '0.0.0.0',
+        // From the path itself: the source's session may be down (its paths stale) right now.
+        bgpId: bgpIdToString(best.source.bgpId),
       };
       attrs = exportAttributes(best.attrs, from, to, this.me);
       if (attrs !== undefined) {
@@ -547,7 +562,12 @@ export class Speaker {
       }
     }
     const key = attrs === undefined ? undefined : JSON.stringify(attrs);
-    if (key === p.out.get(prefix)) return;
+    if (key === p.out.get(prefix)) {
+      // Back to what the peer already has: whatever was queued since is void.
+      p.pendingAnnounce.delete(prefix);
+      p.pendingWithdraw.delete(prefix);
+      return;
+    }
     if (attrs === undefined) {
       p.pendingAnnounce.delete(prefix);
       if (p.out.has(prefix)) p.pendingWithdraw.add(prefix);
@@ -601,37 +621,65 @@ export class Speaker {
         for (const w of p.pendingWithdraw) p.out.delete(w);
         p.pendingWithdraw.clear();
       }
-      const groups = new Map<string, { attrs: RouteAttrs; prefixes: Prefix[] }>();
+      const groups = new Map<string, { attrs: RouteAttrs; key: string; prefixes: Prefix[] }>();
       for (const [prefix, attrs] of p.pendingAnnounce) {
         const pfx = parsePrefix(prefix);
-        const k = `${pfx.afi}|${JSON.stringify(attrs)}`;
-        const g = groups.get(k) ?? { attrs, prefixes: [] };
+        const key = JSON.stringify(attrs);
+        const k = `${pfx.afi}|${key}`;
+        const g = groups.get(k) ?? { attrs, key, prefixes: [] };
         g.prefixes.push(pfx);
         groups.set(k, g);
-        p.out.set(prefix, JSON.stringify(attrs));
       }
       p.pendingAnnounce.clear();
+      const unsendable: Prefix[] = [];
       for (const g of groups.values()) {
         const afi = g.prefixes[0]?.afi ?? AFI_IPV4;
-        msgs.push(
-          ...packAnnouncements(
-            {
-              afi: afi === AFI_IPV6 ? AFI_IPV6 : AFI_IPV4,
-              prefixes: g.prefixes,
-              attributes: g.attrs.pa,
-              nextHop: g.attrs.nextHop,
-              ...(g.attrs.linkLocalNextHop !== undefined ? { linkLocalNextHop: g.attrs.linkLocalNextHop } : {}),
-            },
-            n.ctx,
-          ),
-        );
+        // RFC 6793 4.2.2: towards a 2-octet peer, AS_PATH carries AS_TRANS and AS4_PATH the real ASNs.
+        const pa = n.ctx.fourOctetAs ? g.attrs.pa : splitAs4Path(g.attrs.pa);
+        try {
+          msgs.push(
+            ...packAnnouncements(
+              {
+                afi: afi === AFI_IPV6 ? AFI_IPV6 : AFI_IPV4,
+                prefixes: g.prefixes,
+                attributes: pa,
+                nextHop: g.attrs.nextHop,
+                ...(g.attrs.linkLocalNextHop !== undefined ? { linkLocalNextHop: g.attrs.linkLocalNextHop } : {}),
+              },
+              n.ctx,
+            ),
+          );
+          for (const x of g.prefixes) p.out.set(formatPrefix(x), g.key);
+        } catch (e) {
+          // Attributes that do not fit a message (a peer's 4 KB of communities plus what we add)
+          // must not take the process down: these routes are not sent to this peer, and what it
+          // had for them is withdrawn.
+          this.log('error', 'route cannot be encoded for this peer; not advertised', { peer: normaliseAddress(p.spec.address), prefixes: g.prefixes.length, err: String(e) });
+          for (const x of g.prefixes) if (p.out.delete(formatPrefix(x))) unsendable.push(x);
+        }
       }
+      if (unsendable.length > 0) msgs.push(...packWithdrawals(unsendable, n.ctx));
       p.session.send(msgs);
     }
   }
 }
 
 const localSource: SourceInfo = { key: LOCAL_SOURCE, bgpId: 0, ebgp: false };
+
+/** RFC 6793 4.2.3: from a 2-octet peer, rebuild the real AS_PATH from AS_PATH and AS4_PATH. */
+function mergeFromTwoOctetPeer<T extends { attributes: PathAttributes }>(u: T, fourOctetAs: boolean): T {
+  if (fourOctetAs) return u;
+  const merged = mergeAs4Path(u.attributes);
+  const { as4Path: _p, as4Aggregator: _a, ...rest } = u.attributes;
+  return {
+    ...u,
+    attributes: {
+      ...rest,
+      ...(merged.asPath !== undefined ? { asPath: merged.asPath } : {}),
+      ...(merged.aggregator !== undefined ? { aggregator: merged.aggregator } : {}),
+    },
+  };
+}
 
 /** Changes that need a new session (OPEN content or transport). */
 function sessionDiffers(a: PeerSpec, b: PeerSpec): boolean {

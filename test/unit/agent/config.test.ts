@@ -122,6 +122,8 @@ extra: 1
   it('validates CIDRs and HOST:PORT', () => {
     expect(isCidr('10.244.0.0/16')).toBe(true);
     expect(isCidr('fd00::/128')).toBe(true);
+    expect(isCidr('10.244.0.1/16')).toBe(false);
+    expect(isCidr('fd00::1/64')).toBe(false);
     expect(isCidr('10.0.0.0/33')).toBe(false);
     expect(isCidr('10.0.0.0')).toBe(false);
     expect(isCidr('10.0.0.0/1x')).toBe(false);
