@@ -222,4 +222,23 @@ describe('speaker over loopback', () => {
     expect(a.speaker.status()[0]?.prefixesIn).toBe(3);
     expect(a.speaker.status()[0]?.state).toBe('Established');
   });
+
+  it('sends nothing for a route that comes and goes within one turn, and keeps one that goes and comes back', async () => {
+    const a = await node('127.0.21.1', 64512);
+    const b = await node('127.0.21.2', 64512);
+    a.speaker.setPeers([peer(b, 64512, a)]);
+    b.speaker.setPeers([peer(a, 64512, b, { passive: true })]);
+    await established(a);
+    a.speaker.originate('10.244.30.0/24');
+    await waitFor(() => best(b, '10.244.30.0/24'), { timeoutMs: 5000, what: 'b to learn the steady route' });
+    // Within one event-loop turn: a new route appears and disappears; the known one flaps back.
+    a.speaker.originate('10.244.31.0/24');
+    a.speaker.withdrawOrigin('10.244.31.0/24');
+    a.speaker.withdrawOrigin('10.244.30.0/24');
+    a.speaker.originate('10.244.30.0/24');
+    a.speaker.originate('10.244.32.0/24');
+    await waitFor(() => best(b, '10.244.32.0/24'), { timeoutMs: 5000, what: 'the marker route after the flaps' });
+    expect(best(b, '10.244.31.0/24')).toBeUndefined();
+    expect(best(b, '10.244.30.0/24')).toBeDefined();
+  });
 });
