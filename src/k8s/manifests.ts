@@ -285,3 +285,26 @@ export function dedupe(objects: readonly KubeObject[]): KubeObject[] {
   }
   return [...byKey.values()];
 }
+
+/**
+ * One object as the API server returns it (a list item or a watch event's object) through the same
+ * decoders as a manifest, so both datastores accept and reject exactly the same things. List items
+ * carry no kind, so the caller names it. Returns the object, nothing (a kind nothing reads), or why
+ * it cannot be used.
+ */
+export function decodeApiObject(doc: unknown, kind: string, apiVersion: string): { object: KubeObject } | { reason: string } | undefined {
+  if (!isObj(doc)) return { reason: 'not an object' };
+  const out: KubeObject[] = [];
+  let reason: string | undefined;
+  try {
+    decode({ ...doc, kind, apiVersion }, out, (_k, _n, r) => {
+      reason = r;
+    });
+  } catch (e) {
+    if (e instanceof Invalid) reason = e.message;
+    else throw e;
+  }
+  if (reason !== undefined) return { reason };
+  const object = out[0];
+  return object === undefined ? undefined : { object };
+}
