@@ -39,12 +39,25 @@ export interface ParsedManifests {
 /** Kinds this datastore knows but nothing reads; skipped without a problem. */
 const IGNORED_KINDS = new Set(['ConfigMap', 'Endpoints', 'EndpointSlice']);
 
+// IPv4 with a leading zero in an octet ("010.0.0.0/8"): the API server still accepts it for
+// compatibility (with a warning; KEP-4858), but tools disagree whether 010 is 10 or octal 8
+// (CVE-2021-29923). We refuse to guess which addresses a policy means: the policy is skipped and
+// reported instead.
+const AMBIGUOUS_V4 = /(^|[.:])0\d/;
+
+function unambiguous(text: string, path: string): void {
+  const addr = text.split('/')[0] ?? '';
+  if (!addr.includes(':') && AMBIGUOUS_V4.test(addr)) throw new Invalid(`${path}: ${JSON.stringify(text)} has an octet with a leading zero (ambiguous: decimal or octal)`);
+}
+
 function ipBlock(v: Obj, path: string): NetworkPolicyPeer['ipBlock'] {
   const cidrText = str(v['cidr'], `${path}.cidr`);
+  unambiguous(cidrText, `${path}.cidr`);
   const cidr = parseCidr(cidrText);
   if (cidr === undefined || !cidrText.includes('/')) throw new Invalid(`${path}.cidr: ${JSON.stringify(cidrText)} is not a CIDR`);
   const except = list(v['except'], `${path}.except`).map((e, i) => {
     const t = str(e, `${path}.except[${i}]`);
+    unambiguous(t, `${path}.except[${i}]`);
     const c = parseCidr(t);
     if (c === undefined || !t.includes('/')) throw new Invalid(`${path}.except[${i}]: ${JSON.stringify(t)} is not a CIDR`);
     // API validation: every except lies strictly inside cidr (same family, longer prefix).

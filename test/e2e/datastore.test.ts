@@ -9,18 +9,17 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterView, type ClusterSnapshot } from '../../src/agent/view.js';
 import type { DatastoreEvent } from '../../src/k8s/datastore.js';
 import { KubernetesDatastore, loadKubeConfig } from '../../src/k8s/informers.js';
 import { WATCHED_KINDS } from '../../src/k8s/kinds.js';
 import { ControlPlane } from '../harness/control-plane.js';
+import { DEPLOY_FILES } from '../harness/deploy-files.js';
 import { applyFiles, create, remove, tryCreate, type Doc } from '../harness/kube-apply.js';
 import { waitFor } from '../harness/wait.js';
 
-const DEPLOY = resolve(import.meta.dirname, '../../deploy');
-export const DEPLOY_FILES = ['crd-bgppeers.yaml', 'crd-bgpconfigurations.yaml', 'rbac.yaml', 'configmap.yaml', 'daemonset.yaml'].map((f) => join(DEPLOY, f));
 
 let cp: ControlPlane;
 let dir: string;

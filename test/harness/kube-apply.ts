@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import type { ApiResponse, ControlPlane } from './control-plane.js';
 import { waitFor } from './wait.js';
 
-export type Doc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+export type Doc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
 
 const RESOURCES: Record<string, { resource: string; namespaced: boolean }> = {
   CustomResourceDefinition: { resource: 'customresourcedefinitions', namespaced: false },
