@@ -6,7 +6,10 @@
 //   ListWatch resumes from the last resourceVersion; a connection that silently died is noticed;
 // - a watchdog: no event (not even a bookmark) for longer than the server timeout plus a margin
 //   means the connection is dead without a reset (a blackholed peer); abort it, which ends the
-//   watch with an error, and the informer's backoff takes over.
+//   watch with an error, and the informer's backoff takes over;
+// - close(): ListWatch.stop() cannot abort a watch whose request is still connecting (it only
+//   knows the request once the response headers arrived), so the watch would outlive stop();
+//   a closed BookmarkWatch aborts such a late request as soon as it exists.
 
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 
@@ -22,6 +25,8 @@ type Params = Record<string, string | number | boolean | undefined>;
 
 export class BookmarkWatch extends Watch {
   private readonly opts: BookmarkWatchOptions;
+  private closed = false;
+  private current: AbortController | undefined;
 
   constructor(kc: KubeConfig, opts: BookmarkWatchOptions) {
     super(kc);
@@ -60,6 +65,14 @@ export class BookmarkWatch extends Watch {
         done(err);
       },
     );
+    this.current = ref.controller;
+    if (this.closed) ref.controller.abort();
     return ref.controller;
+  }
+
+  /** Abort the current watch, and any that was still connecting. */
+  close(): void {
+    this.closed = true;
+    this.current?.abort();
   }
 }

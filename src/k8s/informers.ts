@@ -52,6 +52,7 @@ function metaOf(o: KubernetesObject): Meta {
 class KindWatcher {
   readonly info: KindInfo;
   private readonly lw: ListWatch<KubernetesObject>;
+  private readonly watch: BookmarkWatch;
   private st: { synced: boolean; connected: boolean; lists: number; events: number; errors: number; lastError?: string; lastContactAt?: number };
   private attempt = 0;
   private retry: NodeJS.Timeout | undefined;
@@ -66,10 +67,10 @@ class KindWatcher {
     this.st = { synced: false, connected: false, lists: 0, events: 0, errors: 0 };
     const kc = opts.kubeconfig;
     const path = collectionPath(info);
-    const watch = new BookmarkWatch(kc, {
+    const watch = (this.watch = new BookmarkWatch(kc, {
       timeoutSeconds: opts.watchTimeoutSeconds ?? 300,
       onEvent: () => this.contact(),
-    });
+    }));
     this.lw = new ListWatch<KubernetesObject>(path, watch, () => this.list(path), false);
     this.lw.on('add', (o) => this.upsert(o));
     this.lw.on('update', (o) => this.upsert(o));
@@ -147,6 +148,7 @@ class KindWatcher {
     this.stopped = true;
     if (this.retry !== undefined) clearTimeout(this.retry);
     await this.lw.stop();
+    this.watch.close();
   }
 
   status(): KindStatus {
