@@ -2,7 +2,10 @@
 // truth. Every change re-reads the whole directory and emits it as one `replace`, so the view
 // always equals the directory: removing a file deletes exactly the objects it held, and several
 // agents sharing the directory see the same cluster. Reads are debounced (an editor's save is
-// several events) and repeated every `rescanMs` in case an inotify event was missed. An
+// several events) and repeated every `rescanMs` in case an inotify event was missed. Only the
+// directory itself is watched, not recursively: Node 20's recursive fs.watch on Linux is a
+// JavaScript emulation with known crashes around removed entries, and manifests normally sit at
+// the top; changes in subdirectories are picked up by the rescan. An
 // unreadable directory keeps the last good content (fail static), as an unreachable API server does.
 
 import { watch, type FSWatcher } from 'node:fs';
@@ -55,7 +58,7 @@ export class FilesDatastore implements Datastore {
   private watchDir(): void {
     if (this.watcher !== undefined || this.stopped) return;
     try {
-      this.watcher = watch(this.opts.dir, { recursive: true }, () => this.schedule());
+      this.watcher = watch(this.opts.dir, () => this.schedule());
       this.watcher.on('error', () => {
         this.watcher?.close();
         this.watcher = undefined;

@@ -53,7 +53,8 @@ describe('meridian agent, files datastore', () => {
         unlinkSync(join(objects, 'policy.yaml'));
         await waitFor(async () => (await policyRules()) === 0, { timeoutMs: 5000, what: 'the policy to go with its file' });
         proc.kill('SIGTERM');
-        expect((await proc.exited).code).toBe(0);
+        const exit = await proc.exited;
+        expect(exit, logs()).toEqual({ code: 0, signal: null });
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
