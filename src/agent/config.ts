@@ -44,6 +44,8 @@ export const CONFIG_DEFAULTS = {
   policy: { enabled: true },
   clusterCIDRs: [] as string[],
   natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] as string[] },
+  // Where meridian-cni reads this node's podCIDRs (src/cni/names.ts DEFAULT_NODE_FILE).
+  cni: { nodeFile: '/var/lib/meridian/node.json' },
   statusSocket: '/var/run/meridian/meridian.sock',
   metrics: { listen: '0.0.0.0:9493' },
   logLevel: 'info',
@@ -174,6 +176,7 @@ export function configSchema(ctx: { defaultNodeName: string }) {
         nonMasqueradeCIDRs: z.array(cidr).default([]),
       })
       .prefault({}),
+    cni: z.strictObject({ nodeFile: z.string().min(1).default(D.cni.nodeFile) }).prefault({}),
     statusSocket: z.string().min(1).default(D.statusSocket),
     metrics: z.strictObject({ listen: listenAddress.default(D.metrics.listen) }).prefault({}),
     logLevel: z.enum(LOG_LEVELS).default(D.logLevel),

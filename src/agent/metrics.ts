@@ -5,6 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DatastoreStatus } from '../k8s/datastore.js';
 import type { RoutingStatus } from './routing.js';
 
 const SESSION_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
@@ -15,9 +16,25 @@ export interface AgentMetrics {
   readonly routeSyncSeconds: Histogram;
   readonly routeOps: Counter<'op'>;
   readonly errors: Counter<'component'>;
+  /** Policy syncs by kind (incremental, resync) and result (ok, error). */
+  readonly policySyncs: Counter<'kind' | 'result'>;
+  readonly policySyncSeconds: Histogram<'kind'>;
+  /** Resyncs that found the kernel different from what we applied (drift, tampering). */
+  readonly policyRepairs: Counter;
+  /** Datastore events by kind and type (upsert, delete, invalid, synced, replace). */
+  readonly datastoreEvents: Counter<'kind' | 'type'>;
+  /** List/watch failures by kind. */
+  readonly datastoreErrors: Counter<'kind'>;
 }
 
-export function createMetrics(sources: { routing?: () => RoutingStatus | undefined }): AgentMetrics {
+export interface MetricSources {
+  readonly routing?: () => RoutingStatus | undefined;
+  readonly datastore?: () => DatastoreStatus | undefined;
+  /** Objects skipped because they could not be used. */
+  readonly invalidObjects?: () => number;
+}
+
+export function createMetrics(sources: MetricSources): AgentMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'meridian_process_' });
   new Gauge({
@@ -63,8 +80,47 @@ export function createMetrics(sources: { routing?: () => RoutingStatus | undefin
       this.set(sources.routing?.()?.routes.length ?? 0);
     },
   });
+  new Gauge({
+    name: 'meridian_datastore_synced',
+    help: 'Per watched kind: 1 once its first complete listing was delivered',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, k] of Object.entries(sources.datastore?.()?.kinds ?? {})) this.set({ kind }, k.synced ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'meridian_datastore_connected',
+    help: 'Per watched kind: 1 while its last list or watch succeeded, 0 while the source is unreachable',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, k] of Object.entries(sources.datastore?.()?.kinds ?? {})) this.set({ kind }, k.connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'meridian_datastore_invalid_objects',
+    help: 'Objects skipped because they could not be used (see meridian status)',
+    registers: [registry],
+    collect() {
+      this.set(sources.invalidObjects?.() ?? 0);
+    },
+  });
   return {
     registry,
+    policySyncs: new Counter({ name: 'meridian_policy_syncs_total', help: 'Policy syncs (compile, plan, apply)', labelNames: ['kind', 'result'], registers: [registry] }),
+    policySyncSeconds: new Histogram({
+      name: 'meridian_policy_sync_duration_seconds',
+      help: 'Time to compile, plan and apply NetworkPolicy to the kernel',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    policyRepairs: new Counter({ name: 'meridian_policy_repairs_total', help: 'Resyncs that found and repaired kernel drift', registers: [registry] }),
+    datastoreEvents: new Counter({ name: 'meridian_datastore_events_total', help: 'Datastore events', labelNames: ['kind', 'type'], registers: [registry] }),
+    datastoreErrors: new Counter({ name: 'meridian_datastore_errors_total', help: 'Datastore list/watch failures', labelNames: ['kind'], registers: [registry] }),
     routeSyncs: new Counter({ name: 'meridian_route_syncs_total', help: 'Kernel route reconciles', labelNames: ['result'], registers: [registry] }),
     routeSyncSeconds: new Histogram({
       name: 'meridian_route_sync_duration_seconds',

@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAgentCommand } from './agent-command.js';
 import { registerBgpCommand } from './bgp-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerInstallCniCommand } from './install-cni-command.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerConfigCommand(program);
+  registerAgentCommand(program);
   registerBgpCommand(program);
   registerStatusCommand(program);
   registerPolicyCommand(program);

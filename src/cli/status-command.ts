@@ -3,6 +3,7 @@
 import { request } from 'node:http';
 import type { Command } from 'commander';
 import { CONFIG_DEFAULTS } from '../agent/config.js';
+import type { AgentStatus } from '../agent/agent.js';
 import type { RoutingStatus } from '../agent/routing.js';
 
 async function fetchStatus(socketPath: string): Promise<unknown> {
@@ -38,10 +39,44 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-export function renderStatus(s: { node?: string; bgp?: RoutingStatus }): string {
+/** What `meridian bgp run` (node, bgp) or `meridian agent` (all of it) reports. */
+export type StatusDoc = { node?: string; bgp?: RoutingStatus } & Partial<Omit<AgentStatus, 'node' | 'bgp'>>;
+
+function ago(at: number | undefined, now: number): string {
+  return at === undefined ? 'never' : `${duration(now - at)} ago`;
+}
+
+function renderAgentParts(s: StatusDoc, out: string[], now: number): void {
+  if (s.readiness !== undefined) out.push(`ready: ${s.readiness.ready ? 'yes' : `no (${s.readiness.why ?? ''})`}`);
+  const d = s.datastore;
+  if (d !== undefined) {
+    out.push('', `Datastore (${d.type}): ${d.view.synced ? 'synced' : `waiting for ${d.view.waitingFor.join(', ')}`}, ${d.view.objects} objects, view version ${d.view.version}`);
+    out.push(
+      table([
+        ['KIND', 'SYNCED', 'CONNECTED', 'LISTS', 'EVENTS', 'ERRORS', 'LAST CONTACT', 'LAST ERROR'],
+        ...Object.entries(d.kinds).map(([kind, k]) => [kind, k.synced ? 'yes' : 'no', k.connected ? 'yes' : 'no', String(k.lists), String(k.events), String(k.errors), ago(k.lastContactAt, now), k.lastError ?? '']),
+      ]),
+    );
+    if (d.view.problems.length > 0) {
+      out.push('', `Skipped objects (${d.view.problems.length}):`);
+      for (const p of d.view.problems) out.push(`  ${p.kind ?? '?'} ${p.namespace !== undefined ? `${p.namespace}/` : ''}${p.name ?? '?'} (${p.source}): ${p.reason}`);
+    }
+  }
+  const p = s.policy;
+  if (p !== undefined) {
+    out.push('', p.enabled ? `Policy: ${p.syncs} syncs, ${p.repairs} repairs, ${p.failures} failures, ${p.endpoints ?? 0} local endpoints${p.last !== undefined ? `, last ${p.last.kind} sync took ${p.last.durationMs.toFixed(1)} ms` : ''}${p.lastError !== undefined ? `, last error: ${p.lastError}` : ''}` : 'Policy: disabled');
+  }
+  if (s.routing !== undefined && s.routing.problems.length > 0) {
+    out.push('', 'Routing problems:');
+    for (const r of s.routing.problems) out.push(`  ${r}`);
+  }
+}
+
+export function renderStatus(s: StatusDoc, now: number = Date.now()): string {
   const out: string[] = [];
   const b = s.bgp;
   out.push(`node ${s.node ?? '?'}${b !== undefined ? `  AS ${b.asn}  router-id ${b.routerId}${b.restarting ? '  (graceful restart in progress)' : ''}` : ''}`);
+  renderAgentParts(s, out, now);
   if (b !== undefined) {
     out.push('', 'BGP peers:');
     out.push(
@@ -72,11 +107,11 @@ export function renderStatus(s: { node?: string; bgp?: RoutingStatus }): string 
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('BGP sessions, routes and sync state of the local agent')
+    .description('readiness, datastore sync, skipped objects, policy, BGP sessions and routes of the local agent')
     .option('--json', 'print the raw status JSON')
     .option('--socket <path>', 'agent status socket', CONFIG_DEFAULTS.statusSocket)
     .action(async (opts: { json?: boolean; socket: string }) => {
-      const s = (await fetchStatus(opts.socket)) as { node?: string; bgp?: RoutingStatus };
+      const s = (await fetchStatus(opts.socket)) as StatusDoc;
       process.stdout.write(opts.json === true ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
     });
 }

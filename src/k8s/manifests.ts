@@ -39,12 +39,25 @@ export interface ParsedManifests {
 /** Kinds this datastore knows but nothing reads; skipped without a problem. */
 const IGNORED_KINDS = new Set(['ConfigMap', 'Endpoints', 'EndpointSlice']);
 
+// IPv4 with a leading zero in an octet ("010.0.0.0/8"): the API server still accepts it for
+// compatibility (with a warning; KEP-4858), but tools disagree whether 010 is 10 or octal 8
+// (CVE-2021-29923). We refuse to guess which addresses a policy means: the policy is skipped and
+// reported instead.
+const AMBIGUOUS_V4 = /(^|[.:])0\d/;
+
+function unambiguous(text: string, path: string): void {
+  const addr = text.split('/')[0] ?? '';
+  if (!addr.includes(':') && AMBIGUOUS_V4.test(addr)) throw new Invalid(`${path}: ${JSON.stringify(text)} has an octet with a leading zero (ambiguous: decimal or octal)`);
+}
+
 function ipBlock(v: Obj, path: string): NetworkPolicyPeer['ipBlock'] {
   const cidrText = str(v['cidr'], `${path}.cidr`);
+  unambiguous(cidrText, `${path}.cidr`);
   const cidr = parseCidr(cidrText);
   if (cidr === undefined || !cidrText.includes('/')) throw new Invalid(`${path}.cidr: ${JSON.stringify(cidrText)} is not a CIDR`);
   const except = list(v['except'], `${path}.except`).map((e, i) => {
     const t = str(e, `${path}.except[${i}]`);
+    unambiguous(t, `${path}.except[${i}]`);
     const c = parseCidr(t);
     if (c === undefined || !t.includes('/')) throw new Invalid(`${path}.except[${i}]: ${JSON.stringify(t)} is not a CIDR`);
     // API validation: every except lies strictly inside cidr (same family, longer prefix).
@@ -284,4 +297,27 @@ export function dedupe(objects: readonly KubeObject[]): KubeObject[] {
     byKey.set(`${o.kind}/${ns}/${o.name}`, o);
   }
   return [...byKey.values()];
+}
+
+/**
+ * One object as the API server returns it (a list item or a watch event's object) through the same
+ * decoders as a manifest, so both datastores accept and reject exactly the same things. List items
+ * carry no kind, so the caller names it. Returns the object, nothing (a kind nothing reads), or why
+ * it cannot be used.
+ */
+export function decodeApiObject(doc: unknown, kind: string, apiVersion: string): { object: KubeObject } | { reason: string } | undefined {
+  if (!isObj(doc)) return { reason: 'not an object' };
+  const out: KubeObject[] = [];
+  let reason: string | undefined;
+  try {
+    decode({ ...doc, kind, apiVersion }, out, (_k, _n, r) => {
+      reason = r;
+    });
+  } catch (e) {
+    if (e instanceof Invalid) reason = e.message;
+    else throw e;
+  }
+  if (reason !== undefined) return { reason };
+  const object = out[0];
+  return object === undefined ? undefined : { object };
 }

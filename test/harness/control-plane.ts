@@ -57,6 +57,8 @@ export class ControlPlane {
   readonly adminToken: string;
   private readonly procs: Proc[];
   private caPem = '';
+  private apiArgv: string[] = [];
+  private api: Proc | undefined;
   private stopped = false;
 
   private constructor(dir: string, url: string, adminToken: string, procs: Proc[]) {
@@ -99,7 +101,7 @@ export class ControlPlane {
         throw new Error(`${(e as Error).message}\netcd output:\n${etcd.output().stderr.slice(-2000)}`);
       });
 
-      const api = spawnTracked([
+      cp.apiArgv = [
         bins.apiserver,
         '--etcd-servers', `http://127.0.0.1:${etcdClient}`,
         '--cert-dir', join(dir, 'certs'),
@@ -118,25 +120,45 @@ export class ControlPlane {
         // No kube-controller-manager runs: the ServiceAccount admission plugin would refuse pods
         // whose namespace has no default ServiceAccount yet.
         '--disable-admission-plugins', 'ServiceAccount',
-      ]);
-      procs.push(api);
-      const certFile = join(dir, 'certs', 'apiserver.crt');
-      await waitFor(
-        async () => {
-          if (api.done()) throw new Error(`kube-apiserver exited:\n${api.output().stderr.slice(-3000)}`);
-          if (!existsSync(certFile)) return false;
-          cp.caPem = readFileSync(certFile, 'utf8');
-          const r = await cp.request('GET', '/readyz');
-          return r.status === 200 && r.body.trim() === 'ok';
-        },
-        // Contended CI machines need well over envtest's 20 s (kubernetes#137743 saw 35 s).
-        { timeoutMs: opts.readyTimeoutMs ?? 120_000, intervalMs: 250, what: 'kube-apiserver /readyz' },
-      );
+      ];
+      await cp.startApiServer(opts.readyTimeoutMs);
       return cp;
     } catch (e) {
       await cp.stop();
       throw e;
     }
+  }
+
+  /**
+   * Start kube-apiserver (again) on the same port, certificates and etcd: after stopApiServer()
+   * clients find the same server, with the same objects and resourceVersions, as after a restart.
+   */
+  async startApiServer(readyTimeoutMs?: number): Promise<void> {
+    if (this.api !== undefined && !this.api.done()) throw new Error('kube-apiserver is already running');
+    const api = spawnTracked(this.apiArgv);
+    this.api = api;
+    this.procs.push(api);
+    const certFile = join(this.dir, 'certs', 'apiserver.crt');
+    await waitFor(
+      async () => {
+        if (api.done()) throw new Error(`kube-apiserver exited:\n${api.output().stderr.slice(-3000)}`);
+        if (!existsSync(certFile)) return false;
+        this.caPem = readFileSync(certFile, 'utf8');
+        const r = await this.request('GET', '/readyz');
+        return r.status === 200 && r.body.trim() === 'ok';
+      },
+      // Contended CI machines need well over envtest's 20 s (kubernetes#137743 saw 35 s).
+      { timeoutMs: readyTimeoutMs ?? 120_000, intervalMs: 250, what: 'kube-apiserver /readyz' },
+    );
+  }
+
+  /** Stop kube-apiserver only (etcd and the data stay), by PID. */
+  async stopApiServer(): Promise<void> {
+    const api = this.api;
+    if (api === undefined) return;
+    await stopProc(api, 10_000);
+    this.procs.splice(this.procs.indexOf(api), 1);
+    this.api = undefined;
   }
 
   get ca(): string {

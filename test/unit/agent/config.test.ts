@@ -25,6 +25,7 @@ describe('agent config', () => {
       policy: { enabled: true },
       clusterCIDRs: [],
       natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] },
+      cni: { nodeFile: '/var/lib/meridian/node.json' },
       statusSocket: '/var/run/meridian/meridian.sock',
       metrics: { listen: '0.0.0.0:9493' },
       logLevel: 'info',

@@ -1,0 +1,286 @@
+// The node agent: datastore -> one consistent view -> routing and policy, plus the CNI node file.
+//
+//   datastore (k8s informers | files) --events--> ClusterView (gated, debounced snapshots)
+//       --snapshot--> planRouting -> Routing.start/update        (BGP, kernel routes, NAT)
+//                     modelFromObjects -> PolicySyncer.update     (ipsets, iptables)
+//                     this Node's podCIDRs -> CNI node file
+//
+// Invariants:
+// - No kernel change before the first complete view (every kind listed once): see view.ts.
+// - Snapshots are processed one at a time, latest wins: a slow route update never interleaves
+//   with the next, and intermediate views that were superseded are skipped.
+// - Fail static: when the datastore is unreachable no snapshot comes, so routes, BGP sessions and
+//   policy rules stay as they are; an unusable object is skipped (reported in status and logs)
+//   and everything else keeps being applied.
+// - stop({graceful: true}) (SIGTERM) leaves forwarding state and policy rules in place: a
+//   restarting agent must not open a window where pods are unreachable or unprotected.
+
+import type { AgentConfig } from './config.js';
+import type { Logger } from '../logging/logger.js';
+import type { Runner } from '../net/runner.js';
+import type { Datastore, DatastoreEvent, DatastoreStatus } from '../k8s/datastore.js';
+import { WATCHED_KINDS } from '../k8s/kinds.js';
+import type { Node } from '../k8s/objects.js';
+import { compile } from '../policy/compile.js';
+import { modelFromObjects } from '../policy/model.js';
+import { isEmptyPlan } from '../policy/plan.js';
+import { PolicySyncer, type SyncerStatus } from '../policy/syncer.js';
+import { applyPlan, observePolicy } from '../policy/writer.js';
+import { writeNodeFile } from './cni-node-file.js';
+import type { AgentMetrics } from './metrics.js';
+import { Routing, type RoutingStatus } from './routing.js';
+import { planRouting, viewFromObjects, type RoutingPlan } from './routing-plan.js';
+import { ClusterView, type ClusterSnapshot, type Timer, type ViewStatus } from './view.js';
+
+export interface AgentDeps {
+  readonly cfg: AgentConfig;
+  readonly datastore: Datastore;
+  readonly run: Runner;
+  readonly log: Logger;
+  readonly metrics: AgentMetrics;
+  /** Network namespace for kernel changes (tests); the agent itself runs in the host's. */
+  readonly netns?: string;
+  readonly debounceMs?: number;
+  readonly maxDelayMs?: number;
+  readonly policyResyncMs?: number;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly why?: string;
+}
+
+export interface AgentStatus {
+  readonly node: string;
+  readonly readiness: Readiness;
+  readonly datastore: DatastoreStatus & { readonly view: ViewStatus };
+  readonly bgp: RoutingStatus | undefined;
+  readonly routing: { readonly started: boolean; readonly problems: readonly string[] };
+  readonly policy: {
+    readonly enabled: boolean;
+    readonly syncs: number;
+    readonly repairs: number;
+    readonly failures: number;
+    readonly lastError?: string;
+    readonly last?: { readonly kind: string; readonly at: number; readonly durationMs: number; readonly repaired: boolean };
+    readonly endpoints?: number;
+  };
+}
+
+const timer = (ms: number, fn: () => void): Timer => {
+  const t = setTimeout(fn, ms);
+  return { cancel: () => clearTimeout(t) };
+};
+
+export class Agent {
+  private readonly d: AgentDeps;
+  private readonly view: ClusterView;
+  private readonly routing: Routing;
+  private readonly syncer: PolicySyncer | undefined;
+  private plan: RoutingPlan | undefined;
+  private routingStarted = false;
+  private routingProblems: string[] = [];
+  private pending: ClusterSnapshot | undefined;
+  private processing: Promise<void> | undefined;
+  private reported = new Set<string>();
+  private endpoints: number | undefined;
+  private stopped = false;
+  private syncerStarted = false;
+
+  constructor(d: AgentDeps) {
+    this.d = d;
+    this.view = new ClusterView({
+      kinds: WATCHED_KINDS,
+      ...(d.debounceMs !== undefined ? { debounceMs: d.debounceMs } : {}),
+      ...(d.maxDelayMs !== undefined ? { maxDelayMs: d.maxDelayMs } : {}),
+      now: () => performance.now(),
+      setTimer: timer,
+      onView: (s) => this.enqueue(s),
+    });
+    this.routing = new Routing(d.cfg, { run: d.run, log: d.log.child({ component: 'routing' }), metrics: d.metrics, ...(d.netns !== undefined ? { netns: d.netns } : {}) });
+    this.syncer = d.cfg.policy.enabled ? this.makeSyncer() : undefined;
+  }
+
+  private makeSyncer(): PolicySyncer {
+    const { run, netns, metrics, log } = this.d;
+    const opts = { run, ...(netns !== undefined ? { netns } : {}) };
+    const counted = <T>(p: Promise<T>): Promise<T> =>
+      p.catch((e: unknown) => {
+        metrics.policySyncs.inc({ kind: 'any', result: 'error' });
+        metrics.errors.inc({ component: 'policy' });
+        log.error({ err: e }, 'policy sync failed; retrying with a kernel read-back');
+        throw e;
+      });
+    const syncer = new PolicySyncer({
+      compile: (m) => {
+        const c = compile(m, { node: this.d.cfg.nodeName });
+        this.endpoints = c.endpoints.length;
+        return c;
+      },
+      observe: () => counted(observePolicy(opts)),
+      apply: (plan) => counted(applyPlan(plan, opts)),
+      now: () => performance.now(),
+      setTimer: timer,
+      ...(this.d.policyResyncMs !== undefined ? { resyncIntervalMs: this.d.policyResyncMs } : {}),
+    });
+    syncer.onSync((r) => {
+      metrics.policySyncs.inc({ kind: r.kind, result: 'ok' });
+      metrics.policySyncSeconds.observe({ kind: r.kind }, r.durationMs / 1000);
+      if (r.repaired) metrics.policyRepairs.inc();
+      if (!isEmptyPlan(r.plan)) log.info({ kind: r.kind, ms: Math.round(r.durationMs * 10) / 10, repaired: r.repaired, endpoints: this.endpoints }, 'policy applied');
+    });
+    return syncer;
+  }
+
+  start(): void {
+    this.d.log.info({ node: this.d.cfg.nodeName, datastore: this.d.datastore.type }, 'agent starting: waiting for the initial sync of every kind');
+    this.d.datastore.start((e) => this.onEvent(e));
+  }
+
+  private onEvent(e: DatastoreEvent): void {
+    if (this.stopped) return;
+    const { metrics, log } = this.d;
+    switch (e.type) {
+      case 'upsert':
+        metrics.datastoreEvents.inc({ kind: e.object.kind, type: e.type });
+        break;
+      case 'delete':
+      case 'synced':
+        metrics.datastoreEvents.inc({ kind: e.kind, type: e.type });
+        if (e.type === 'synced') log.info({ kind: e.kind, waitingFor: this.view.gate().waitingFor.filter((k) => k !== e.kind) }, 'initial sync done for kind');
+        break;
+      case 'invalid':
+        metrics.datastoreEvents.inc({ kind: e.kind, type: e.type });
+        log.warn({ kind: e.kind, namespace: e.problem.namespace, name: e.problem.name, reason: e.problem.reason }, 'object skipped: cannot be used');
+        break;
+      case 'replace':
+        metrics.datastoreEvents.inc({ kind: 'all', type: e.type });
+        for (const p of e.problems) {
+          const id = `${p.source}: ${p.reason}`;
+          if (!this.reported.has(id)) log.warn({ source: p.source, kind: p.kind, name: p.name, reason: p.reason }, 'manifest skipped: cannot be used');
+        }
+        this.reported = new Set(e.problems.map((p) => `${p.source}: ${p.reason}`));
+        break;
+    }
+    this.view.handle(e);
+  }
+
+  private enqueue(s: ClusterSnapshot): void {
+    this.pending = s;
+    if (this.processing !== undefined) return;
+    this.processing = (async () => {
+      while (this.pending !== undefined && !this.stopped) {
+        const snap = this.pending;
+        this.pending = undefined;
+        await this.apply(snap).catch((e: unknown) => this.d.log.error({ err: e }, 'applying the cluster view failed'));
+      }
+    })().finally(() => {
+      this.processing = undefined;
+    });
+  }
+
+  private async apply(s: ClusterSnapshot): Promise<void> {
+    const { cfg, log } = this.d;
+    // Policy first: it never depends on our own Node, and enforcing it is never worth delaying.
+    this.syncer?.update(modelFromObjects(s.objects));
+    if (this.syncer !== undefined && !this.syncerStarted) {
+      this.syncerStarted = true;
+      this.syncer.start();
+    }
+    const me = s.objects.find((o): o is Node => o.kind === 'Node' && o.name === cfg.nodeName);
+    if (me === undefined) {
+      this.routingProblems = [`Node ${cfg.nodeName} is not in the cluster (yet): BGP not started`];
+      log.warn({ node: cfg.nodeName }, 'own Node object not found; routing waits for it');
+      return;
+    }
+    let plan: RoutingPlan;
+    try {
+      plan = planRouting(cfg, viewFromObjects(s.objects));
+    } catch (e) {
+      this.routingProblems = [e instanceof Error ? e.message : String(e)];
+      log.error({ err: e }, 'cannot plan routing from this view; keeping the previous plan');
+      return;
+    }
+    this.routingProblems = [...plan.problems];
+    const changed = this.plan === undefined || JSON.stringify(this.plan) !== JSON.stringify(plan);
+    this.plan = plan;
+    if (!this.routingStarted) {
+      const { port } = await this.routing.start(plan);
+      this.routingStarted = true;
+      for (const p of plan.problems) log.warn({ problem: p }, 'routing configuration problem');
+      log.info({ port, peers: plan.peers.length, originate: plan.originate }, 'BGP started');
+    } else if (changed) {
+      await this.routing.update(plan);
+    }
+    if (await writeNodeFile(cfg.cni.nodeFile, cfg.nodeName, me.podCIDRs)) log.info({ file: cfg.cni.nodeFile, podCIDRs: me.podCIDRs }, 'CNI node file written');
+  }
+
+  /** Ready: initial sync done, BGP configured and running, policy applied (when enabled). */
+  readiness(): Readiness {
+    const g = this.view.gate();
+    if (!g.complete) return { ready: false, why: `waiting for the initial sync of ${g.waitingFor.join(', ')}` };
+    if (!this.routingStarted) return { ready: false, why: this.routingProblems[0] ?? 'BGP not configured yet' };
+    const r = this.routing.status();
+    if (r.restarting) return { ready: false, why: 'graceful restart in progress' };
+    if (this.syncer !== undefined) {
+      const p = this.syncer.status();
+      if (p.syncs === 0) return { ready: false, why: p.lastError !== undefined ? `policy not applied: ${p.lastError}` : 'policy not applied yet' };
+    }
+    return { ready: true };
+  }
+
+  invalidObjects(): number {
+    return this.view.store.problems().length;
+  }
+
+  datastoreStatus(): DatastoreStatus {
+    return this.d.datastore.status();
+  }
+
+  routingStatus(): RoutingStatus | undefined {
+    return this.routingStarted ? this.routing.status() : undefined;
+  }
+
+  status(): AgentStatus {
+    const p: SyncerStatus | undefined = this.syncer?.status();
+    return {
+      node: this.d.cfg.nodeName,
+      readiness: this.readiness(),
+      datastore: { ...this.d.datastore.status(), view: this.view.status() },
+      bgp: this.routingStatus(),
+      routing: { started: this.routingStarted, problems: this.routingProblems },
+      policy: {
+        enabled: this.syncer !== undefined,
+        syncs: p?.syncs ?? 0,
+        repairs: p?.repairs ?? 0,
+        failures: p?.failures ?? 0,
+        ...(p?.lastError !== undefined ? { lastError: p.lastError } : {}),
+        ...(p?.last !== undefined ? { last: { kind: p.last.kind, at: p.last.at, durationMs: p.last.durationMs, repaired: p.last.repaired } } : {}),
+        ...(this.endpoints !== undefined ? { endpoints: this.endpoints } : {}),
+      },
+    };
+  }
+
+  /** Wait until every delivered snapshot is applied and policy is idle (tests, shutdown). */
+  async settle(): Promise<void> {
+    this.view.flush();
+    while (this.processing !== undefined) await this.processing;
+    await this.syncer?.idle();
+    await this.routing.settle();
+  }
+
+  /**
+   * Stop. graceful (SIGTERM): BGP sessions dropped without NOTIFICATION, kernel routes kept (peers
+   * with graceful restart keep ours), policy rules kept enforcing until the next agent converges
+   * over them. Non-graceful only differs for BGP (NOTIFICATION, peers withdraw our routes).
+   */
+  async stop(opts: { graceful: boolean }): Promise<void> {
+    this.stopped = true;
+    await this.d.datastore.stop();
+    this.view.stop();
+    this.syncer?.stop();
+    while (this.processing !== undefined) await this.processing;
+    await this.syncer?.idle();
+    await this.routing.stop(opts);
+  }
+}

@@ -1,0 +1,89 @@
+// The agent's one in-memory copy of the cluster: every object the datastore delivered, keyed by
+// kind/namespace/name, plus the objects it could not use and why. Applying an event says whether
+// the content changed, so replays (a relist re-delivering what we have, a status update touching
+// fields we do not read) cost nothing downstream. No I/O, no timers: view.ts schedules.
+
+import type { DatastoreEvent, ObjectProblem } from '../k8s/datastore.js';
+import { keyOf, type WatchedKind } from '../k8s/kinds.js';
+import type { KubeObject } from '../k8s/objects.js';
+import { assertNever } from '../errors.js';
+
+export interface StoredProblem extends ObjectProblem {
+  readonly key: string | undefined;
+}
+
+export class ClusterStore {
+  private readonly objects = new Map<string, { object: KubeObject; text: string }>();
+  private readonly invalid = new Map<string, StoredProblem>();
+  private fileProblems: readonly StoredProblem[] = [];
+  private readonly syncedKinds = new Set<WatchedKind>();
+  /** Bumped on every change of content: a view with the same version is the same view. */
+  version = 0;
+
+  /** Apply one event; true when the objects (or problems) changed. */
+  apply(e: DatastoreEvent): boolean {
+    switch (e.type) {
+      case 'upsert': {
+        const key = keyOf(e.object);
+        const text = JSON.stringify(e.object);
+        const hadProblem = this.invalid.delete(key);
+        if (this.objects.get(key)?.text === text && !hadProblem) return false;
+        this.objects.set(key, { object: e.object, text });
+        return this.bump();
+      }
+      case 'delete': {
+        const a = this.objects.delete(e.key);
+        const b = this.invalid.delete(e.key);
+        return a || b ? this.bump() : false;
+      }
+      case 'invalid': {
+        // The new version is unusable: the object leaves the view (skipped, not half-used).
+        this.objects.delete(e.key);
+        this.invalid.set(e.key, { ...e.problem, key: e.key });
+        return this.bump();
+      }
+      case 'synced':
+        if (this.syncedKinds.has(e.kind)) return false;
+        this.syncedKinds.add(e.kind);
+        return this.bump();
+      case 'replace': {
+        const next = new Map(e.objects.map((o) => [keyOf(o), { object: o, text: JSON.stringify(o) }]));
+        const problems = e.problems.map((p) => ({ ...p, key: undefined }));
+        const same =
+          next.size === this.objects.size &&
+          [...next].every(([k, v]) => this.objects.get(k)?.text === v.text) &&
+          JSON.stringify(problems) === JSON.stringify(this.fileProblems);
+        if (same) return false;
+        this.objects.clear();
+        for (const [k, v] of next) this.objects.set(k, v);
+        this.invalid.clear();
+        this.fileProblems = problems;
+        return this.bump();
+      }
+      default:
+        return assertNever(e, 'datastore event');
+    }
+  }
+
+  private bump(): true {
+    this.version++;
+    return true;
+  }
+
+  synced(kind: WatchedKind): boolean {
+    return this.syncedKinds.has(kind);
+  }
+
+  /** Every object, in key order, so equal stores give equal lists. */
+  list(): KubeObject[] {
+    return [...this.objects.keys()].sort().map((k) => (this.objects.get(k) as { object: KubeObject }).object);
+  }
+
+  problems(): StoredProblem[] {
+    return [...this.fileProblems, ...[...this.invalid.values()].sort((a, b) => ((a.key ?? '') < (b.key ?? '') ? -1 : 1))];
+  }
+
+  count(): number {
+    return this.objects.size;
+  }
+}

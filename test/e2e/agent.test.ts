@@ -1,0 +1,172 @@
+// issue 7's "done when", end to end: `meridian agent` in node namespaces talking to a real
+// kube-apiserver with the DaemonSet's ServiceAccount (deploy/rbac.yaml: a missing permission
+// fails this test), pods created through the API and wired by meridian-cni from the node file the
+// agent writes, routes between nodes by BGP alone.
+// - a NetworkPolicy created through the API is enforced within a second; deleting it restores
+//   traffic (figures: API write -> kernel change);
+// - invalid objects (a NetworkPolicy the API accepts but we refuse, a BGPPeer with a bad address)
+//   are reported in status and logs and skipped, everything else keeps working;
+// - an API server stop and start disturbs neither forwarding nor enforcement, and the agents
+//   resync when it is back;
+// - a new node's podCIDR route (figure: API write -> route in another node's kernel);
+// - SIGTERM leaves routes and policy rules in place.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execRunner as run } from '../../src/net/exec.js';
+import { listRoutes } from '../../src/net/ip.js';
+import { ApiBridge } from '../harness/api-bridge.js';
+import { agentNode, nodeDoc, wirePod, type AgentNode, type TestPod } from '../harness/agent-node.js';
+import { ControlPlane } from '../harness/control-plane.js';
+import { DEPLOY_FILES } from '../harness/deploy-files.js';
+import { applyFiles, create, remove, type Doc } from '../harness/kube-apply.js';
+import { World } from '../harness/netns.js';
+import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { sleep, waitFor } from '../harness/wait.js';
+
+let cp: ControlPlane;
+let world: World;
+let bridge: ApiBridge;
+let dir: string;
+let before: RootSnapshot;
+const figures: Record<string, number> = {};
+
+beforeAll(async () => {
+  before = rootSnapshot();
+  dir = mkdtempSync(join(tmpdir(), 'mrd-agent-e2e-'));
+  cp = await ControlPlane.start();
+  await applyFiles(cp, DEPLOY_FILES);
+  bridge = await ApiBridge.start(dir, cp.url);
+  world = new World();
+}, 180_000);
+
+afterAll(async () => {
+  await world?.cleanup();
+  await bridge?.close();
+  await cp?.stop();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  console.log(`FIGURES ${JSON.stringify(figures)}`);
+  expect(rootSnapshot()).toEqual(before);
+});
+
+const np = (name: string, spec: Record<string, unknown>): Doc => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'x' }, spec });
+
+async function canReach(from: TestPod, to: TestPod, timeoutMs = 400): Promise<boolean> {
+  return (await from.prober.probe({ host: to.ip, port: 80, proto: 'TCP', timeoutMs })).ok;
+}
+
+async function hasRoute(n: AgentNode, dst: string, via: string): Promise<boolean> {
+  return (await listRoutes(run, { family: 4, protocol: 180, netns: n.ns.name })).some((r) => r.dst === dst && r.gateway === via);
+}
+
+/** ms from `t0` until the node's filter table differs from `baseline`. */
+async function kernelChange(n: AgentNode, baseline: string, t0: number, what: string): Promise<number> {
+  await waitFor(async () => (await world.exec(n.ns, ['iptables-save', '-t', 'filter'])).stdout.replace(/^#.*$/gm, '') !== baseline, { timeoutMs: 5000, intervalMs: 10, what });
+  return Math.round(performance.now() - t0);
+}
+
+const filter = async (n: AgentNode) => (await world.exec(n.ns, ['iptables-save', '-t', 'filter'])).stdout.replace(/^#.*$/gm, '');
+
+describe('meridian agent against a real API server', () => {
+  it('routes, enforces policy from the API, skips bad objects, survives an API outage and stops gracefully', async () => {
+    const token = await cp.serviceAccountToken('kube-system', 'meridian');
+    const sw = await world.netns('switch');
+    const br = await world.bridge(sw);
+    const mk = (name: string, role: string, i: number) =>
+      agentNode(world, { name, role, ip: `192.0.2.${i}`, podCidr: `10.244.${i}.0/24`, dir, bridge, cp, token, attach: async (ns) => void (await world.attach(ns, br, { addr: `192.0.2.${i}/24` })) });
+    const a = await mk('node-a', 'nodea', 1);
+    const b = await mk('node-b', 'nodeb', 2);
+    const c = await mk('node-c', 'nodec', 3);
+    await create(cp, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { ns: 'x' } } });
+    for (const n of [a, b]) await create(cp, nodeDoc(n.name, n.ip, n.podCidr));
+    for (const n of [a, b, c]) n.start();
+    const dump = () => [a, b, c].map((n) => `--- ${n.name} ---\n${n.logs(25)}`).join('\n');
+    try {
+      await a.waitReady();
+      await b.waitReady();
+      for (const [n, o] of [[a, b], [b, a]] as const) await waitFor(() => hasRoute(n, o.podCidr, o.ip), { timeoutMs: 20_000, what: `${n.name} to route ${o.podCidr} via BGP` });
+      expect(JSON.parse(readFileSync(a.nodeFile, 'utf8'))).toEqual({ nodeName: 'node-a', podCIDRs: ['10.244.1.0/24'] });
+      // node-c has no Node yet: synced, but not ready and no BGP.
+      const cst = await c.status();
+      expect(cst.datastore.view.synced).toBe(true);
+      expect(cst.readiness).toMatchObject({ ready: false, why: expect.stringContaining('node-c') as string });
+
+      const pa = await wirePod(world, cp, a, { namespace: 'x', name: 'a', labels: { pod: 'a' }, dir });
+      const pc = await wirePod(world, cp, a, { namespace: 'x', name: 'c', labels: { pod: 'c' }, dir });
+      const pb = await wirePod(world, cp, b, { namespace: 'x', name: 'b', labels: { pod: 'b' }, dir });
+      expect(pa.ip).toMatch(/^10\.244\.1\./);
+      expect(pb.ip).toMatch(/^10\.244\.2\./);
+      await waitFor(() => canReach(pa, pb), { timeoutMs: 10_000, what: 'pod a to reach pod b across nodes' });
+      expect(await canReach(pc, pb)).toBe(true);
+
+      // Invalid objects: reported and skipped, the rest keeps working.
+      await create(cp, np('ambiguous', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{ from: [{ ipBlock: { cidr: '010.0.0.0/8' } }] }] }));
+      await create(cp, { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'bad-address' }, spec: { peerIP: '10.0.0.300', asNumber: 65000 } });
+      for (const n of [a, b]) {
+        await waitFor(async () => (await n.status()).datastore.view.problems.length === 2, { timeoutMs: 5000, what: `${n.name} to report 2 skipped objects` });
+        const st = await n.status();
+        expect(st.datastore.view.problems.map((p) => `${p.kind} ${p.name}`).sort()).toEqual(['BGPPeer bad-address', 'NetworkPolicy ambiguous']);
+        expect(n.logs(200)).toContain('object skipped: cannot be used');
+      }
+      expect(await canReach(pa, pb)).toBe(true);
+
+      // Policy from the API: only pod a may reach pod b. Enforced within a second.
+      let base = await filter(b);
+      let t0 = performance.now();
+      await create(cp, np('b-from-a', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'a' } } }] }] }));
+      figures['policyCreateToKernelMs'] = await kernelChange(b, base, t0, 'node-b to program the policy');
+      await waitFor(async () => !(await canReach(pc, pb, 150)), { timeoutMs: 1000, intervalMs: 0, what: 'pod c to be denied within a second' });
+      figures['policyCreateToDeniedMs'] = Math.round(performance.now() - t0);
+      expect(await canReach(pa, pb)).toBe(true);
+
+      // API server down: forwarding and enforcement stay.
+      await cp.stopApiServer();
+      for (const n of [a, b]) await waitFor(async () => Object.values((await n.status()).datastore.kinds).some((k) => !k.connected), { timeoutMs: 20_000, what: `${n.name} to notice the outage` });
+      for (let i = 0; i < 5; i++) {
+        expect(await canReach(pa, pb)).toBe(true);
+        expect(await canReach(pc, pb)).toBe(false);
+        await sleep(300);
+      }
+      expect(await hasRoute(a, b.podCidr, b.ip)).toBe(true);
+      expect((await a.status()).readiness.ready).toBe(true);
+      await cp.startApiServer();
+      for (const n of [a, b]) await waitFor(async () => Object.values((await n.status()).datastore.kinds).every((k) => k.connected), { timeoutMs: 30_000, what: `${n.name} to reconnect` });
+
+      // After the restart, changes flow again: deleting the policy restores traffic within a second.
+      base = await filter(b);
+      t0 = performance.now();
+      await remove(cp, np('b-from-a', {}));
+      figures['policyDeleteToKernelMs'] = await kernelChange(b, base, t0, 'node-b to remove the policy');
+      await waitFor(() => canReach(pc, pb, 150), { timeoutMs: 1000, intervalMs: 0, what: 'pod c to reach pod b again within a second' });
+      figures['policyDeleteToAllowedMs'] = Math.round(performance.now() - t0);
+
+      // A new node: API write -> its podCIDR route in node-a's kernel (via BGP from node-c's agent).
+      t0 = performance.now();
+      await create(cp, nodeDoc(c.name, c.ip, c.podCidr));
+      await waitFor(() => hasRoute(a, c.podCidr, c.ip), { timeoutMs: 20_000, intervalMs: 10, what: 'node-a to route node-c\'s podCIDR' });
+      figures['newNodeToRouteMs'] = Math.round(performance.now() - t0);
+      await c.waitReady();
+
+      // Metrics and health, from another node's namespace.
+      const metrics = (await world.exec(b.ns, ['curl', '-sf', `http://${a.ip}:9493/metrics`])).stdout;
+      expect(metrics).toMatch(/meridian_policy_syncs_total\{kind="(incremental|resync)",result="ok"\} [1-9]/);
+      expect(metrics).toMatch(/meridian_datastore_events_total\{kind="NetworkPolicy",type="upsert"\} [1-9]/);
+      expect(metrics).toMatch(/meridian_datastore_errors_total\{kind="Pod"\} [1-9]/);
+      expect(metrics).toContain('meridian_datastore_invalid_objects 2');
+      expect((await world.exec(b.ns, ['curl', '-sf', `http://${a.ip}:9493/readyz`])).stdout).toBe('ok\n');
+
+      // SIGTERM: the agent exits, routes and policy rules stay.
+      await create(cp, np('b-from-a', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'a' } } }] }] }));
+      await waitFor(async () => !(await canReach(pc, pb, 150)), { timeoutMs: 2000, intervalMs: 0, what: 'the policy again' });
+      b.proc.kill('SIGTERM');
+      expect((await b.proc.exited).code).toBe(0);
+      expect(await hasRoute(b, a.podCidr, a.ip)).toBe(true);
+      expect(await canReach(pa, pb)).toBe(true);
+      expect(await canReach(pc, pb)).toBe(false);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${dump()}`);
+    }
+  }, 240_000);
+});

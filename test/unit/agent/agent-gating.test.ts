@@ -1,0 +1,90 @@
+// The agent as a whole, against a fake kernel (FakeRunner) and a scripted datastore: not one
+// command runs before every watched kind has synced, then routing and policy are applied from the
+// same view, the CNI node file is written, readiness follows; stop() leaves kernel state alone.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Agent } from '../../../src/agent/agent.js';
+import { parseConfig } from '../../../src/agent/config.js';
+import { createMetrics } from '../../../src/agent/metrics.js';
+import type { Datastore, DatastoreEvent } from '../../../src/k8s/datastore.js';
+import { WATCHED_KINDS } from '../../../src/k8s/kinds.js';
+import type { KubeObject } from '../../../src/k8s/objects.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { fakeRunner } from '../../../src/net/fake-runner.js';
+import { waitFor } from '../../harness/wait.js';
+
+class ScriptedDatastore implements Datastore {
+  readonly type = 'kubernetes' as const;
+  emit: (e: DatastoreEvent) => void = () => undefined;
+  stopped = false;
+  start(onEvent: (e: DatastoreEvent) => void): void {
+    this.emit = onEvent;
+  }
+  status() {
+    return { type: this.type, kinds: {} };
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+const objects: KubeObject[] = [
+  { kind: 'Node', name: 'n1', labels: {}, annotations: {}, podCIDRs: ['10.244.1.0/24'], addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] },
+  { kind: 'Namespace', name: 'x', labels: { 'kubernetes.io/metadata.name': 'x' } },
+  { kind: 'Pod', namespace: 'x', name: 'a', labels: { pod: 'a' }, nodeName: 'n1', hostNetwork: false, podIPs: ['10.244.1.5'], ports: [], phase: 'Running' },
+  { kind: 'NetworkPolicy', namespace: 'x', name: 'deny', podSelector: { matchLabels: {}, matchExpressions: [] }, policyTypes: ['Ingress'], ingress: [], egress: [] },
+];
+
+describe('Agent', () => {
+  it('makes no kernel change before every kind has synced, then applies routing and policy from one view', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
+    const port = await freePort();
+    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${port}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
+    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
+    const ds = new ScriptedDatastore();
+    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5 });
+    try {
+      agent.start();
+      for (const o of objects) ds.emit({ type: 'upsert', object: o });
+      for (const k of WATCHED_KINDS.filter((k) => k !== 'BGPConfiguration')) ds.emit({ type: 'synced', kind: k });
+      await new Promise((r) => setTimeout(r, 50));
+      await agent.settle();
+      expect(fake.calls).toEqual([]);
+      expect(agent.readiness()).toEqual({ ready: false, why: 'waiting for the initial sync of BGPConfiguration' });
+
+      ds.emit({ type: 'synced', kind: 'BGPConfiguration' });
+      await waitFor(() => agent.readiness().ready, { timeoutMs: 5000, what: 'readiness' });
+      await agent.settle();
+      const argv = fake.calls.map((c) => c.argv.join(' '));
+      expect(argv.some((a) => a.startsWith('sysctl'))).toBe(true);
+      expect(argv.some((a) => a.startsWith('iptables-restore'))).toBe(true);
+      const restore = fake.calls.find((c) => c.argv[0] === 'iptables-restore')?.input ?? '';
+      expect(restore).toContain('MERIDIAN');
+      expect(JSON.parse(readFileSync(join(dir, 'node.json'), 'utf8'))).toEqual({ nodeName: 'n1', podCIDRs: ['10.244.1.0/24'] });
+      expect(agent.status()).toMatchObject({ node: 'n1', routing: { started: true }, policy: { enabled: true, endpoints: 1 } });
+
+      // Graceful stop: the datastore stops; no route, ipset or iptables removal is issued.
+      const before = fake.calls.length;
+      await agent.stop({ graceful: true });
+      expect(ds.stopped).toBe(true);
+      const after = fake.calls.slice(before).map((c) => c.argv.join(' '));
+      expect(after.filter((a) => / del |flush|-X|-F|destroy/.test(a))).toEqual([]);
+    } finally {
+      await agent.stop({ graceful: true }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

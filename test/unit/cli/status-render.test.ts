@@ -1,0 +1,27 @@
+// `meridian status` renders the agent's datastore, skipped objects, policy and readiness.
+
+import { describe, expect, it } from 'vitest';
+import { renderStatus, type StatusDoc } from '../../../src/cli/status-command.js';
+
+describe('renderStatus', () => {
+  it('shows readiness, per-kind sync, skipped objects and policy counts', () => {
+    const s: StatusDoc = {
+      node: 'node-a',
+      readiness: { ready: false, why: 'waiting for the initial sync of NetworkPolicy' },
+      datastore: {
+        type: 'kubernetes',
+        kinds: { Node: { synced: true, connected: false, lists: 2, events: 7, errors: 3, lastError: 'connect ECONNREFUSED', lastContactAt: 1000 } },
+        view: { synced: false, waitingFor: ['NetworkPolicy'], version: 9, deliveredVersion: undefined, objects: 4, problems: [{ kind: 'BGPPeer', namespace: undefined, name: 'bad', source: 'api', reason: 'spec.peerIP: bad', key: 'BGPPeer//bad' }] },
+      },
+      routing: { started: false, problems: ['Node node-a is not in the cluster (yet): BGP not started'] },
+      policy: { enabled: true, syncs: 3, repairs: 0, failures: 1, endpoints: 2, last: { kind: 'incremental', at: 0, durationMs: 4.25, repaired: false } },
+    };
+    const text = renderStatus(s, 61_000);
+    expect(text).toContain('ready: no (waiting for the initial sync of NetworkPolicy)');
+    expect(text).toContain('Datastore (kubernetes): waiting for NetworkPolicy, 4 objects');
+    expect(text).toMatch(/Node\s+yes\s+no\s+2\s+7\s+3\s+1m0s ago\s+connect ECONNREFUSED/);
+    expect(text).toContain('  BGPPeer bad (api): spec.peerIP: bad');
+    expect(text).toContain('Policy: 3 syncs, 0 repairs, 1 failures, 2 local endpoints, last incremental sync took 4.3 ms');
+    expect(text).toContain('  Node node-a is not in the cluster (yet): BGP not started');
+  });
+});

@@ -1,0 +1,26 @@
+// API objects go through the manifest decoders: list items carry no kind, the caller names it;
+// what the API server accepts but we refuse to guess about (leading-zero IPv4) is a reason, not
+// an object.
+
+import { describe, expect, it } from 'vitest';
+import { decodeApiObject, parseManifests } from '../../../src/k8s/manifests.js';
+
+describe('decodeApiObject', () => {
+  it('decodes a list item of a named kind', () => {
+    const r = decodeApiObject({ metadata: { name: 'n1', resourceVersion: '5', uid: 'u' }, spec: { podCIDRs: ['10.244.1.0/24'] } }, 'Node', 'v1');
+    expect(r).toEqual({ object: { kind: 'Node', name: 'n1', labels: {}, annotations: {}, podCIDRs: ['10.244.1.0/24'], addresses: [] } });
+  });
+
+  it('returns the reason for an object it cannot use', () => {
+    expect(decodeApiObject({ metadata: { name: 'p' }, spec: { peerIP: '10.0.0.300', asNumber: 65000 } }, 'BGPPeer', 'meridian.io/v1')).toEqual({ reason: 'spec.peerIP: "10.0.0.300" is not an IP address' });
+    expect(decodeApiObject('nope', 'Node', 'v1')).toEqual({ reason: 'not an object' });
+  });
+
+  it('refuses ipBlocks with a leading-zero octet (decimal or octal?), in cidr and except', () => {
+    const np = (block: string) => `kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: ${block}\n`;
+    expect(parseManifests(np('{cidr: 010.0.0.0/8}'), 'f').problems[0]?.reason).toBe('spec.ingress[0].from[0].ipBlock.cidr: "010.0.0.0/8" has an octet with a leading zero (ambiguous: decimal or octal)');
+    expect(parseManifests(np('{cidr: 10.0.0.0/8, except: [10.01.0.0/16]}'), 'f').problems[0]?.reason).toContain('except[0]');
+    expect(parseManifests(np('{cidr: 10.0.0.0/8, except: [10.0.0.0/16]}'), 'f').problems).toEqual([]);
+    expect(parseManifests(np('{cidr: "fd00:0::/64"}'), 'f').problems).toEqual([]);
+  });
+});
