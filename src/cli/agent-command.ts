@@ -13,6 +13,7 @@ import { FilesDatastore } from '../k8s/files-datastore.js';
 import { KubernetesDatastore, loadKubeConfig } from '../k8s/informers.js';
 import { createLogger, resolveLogLevel, type Logger } from '../logging/logger.js';
 import { execRunner } from '../net/exec.js';
+import { waitForStopSignal } from './stop-signal.js';
 
 function makeDatastore(cfg: AgentConfig, source: string, log: Logger, onError: (kind: string) => void): Datastore {
   if (cfg.datastore.type === 'files') {
@@ -66,10 +67,7 @@ export function registerAgentCommand(program: Command): void {
       agent.start();
       log.info({ node: cfg.nodeName, status: cfg.statusSocket, metrics: cfg.metrics.listen }, 'agent running');
 
-      const signal = await new Promise<string>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
+      const signal = await waitForStopSignal();
       log.info({ signal }, 'stopping gracefully: BGP sessions dropped, kernel routes and policy rules kept');
       await agent.stop({ graceful: true });
       await new Promise<void>((r) => statusServer.close(() => r()));

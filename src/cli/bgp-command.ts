@@ -18,6 +18,7 @@ import { startStatusServer } from '../agent/status-server.js';
 import { readManifestDir } from '../k8s/manifests-dir.js';
 import { createLogger, resolveLogLevel } from '../logging/logger.js';
 import { execRunner } from '../net/exec.js';
+import { waitForStopSignal } from './stop-signal.js';
 
 async function readPlan(cfg: AgentConfig, dir: string, log: Logger): Promise<RoutingPlan> {
   const { objects, problems } = await readManifestDir(dir);
@@ -67,14 +68,8 @@ export function registerBgpCommand(program: Command): void {
         }, 100);
       });
 
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log.info({ signal: sig }, 'stopping gracefully: sessions dropped, kernel routes kept');
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const sig = await waitForStopSignal();
+      log.info({ signal: sig }, 'stopping gracefully: sessions dropped, kernel routes kept');
       watcher.close();
       await routing.stop({ graceful: true });
       await new Promise<void>((r) => server.close(() => r()));
