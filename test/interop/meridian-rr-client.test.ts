@@ -57,6 +57,7 @@ describe.each(['bird', 'frr', 'gobgp'] as const)('Meridian as route-reflector cl
         config: { clusterCIDRs: ['10.30.0.0/16'], bgp: { asn: AS, nodeMesh: false, peers: [{ address: rr.v4, asn: AS, holdTime: 9 }] } },
       });
       await node.waitEstablished(rr.v4);
+      await reflector.waitEstablished(oc.v4, 25_000);
 
       // Reflected to us: from the reflector, with the other client's identity and next hop.
       await waitKernel(node, m.ns.name, { 4: N, 6: 0 }, 25_000);

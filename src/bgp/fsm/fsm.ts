@@ -101,8 +101,8 @@ export type FsmAction =
   | { readonly type: 'close' }
   | { readonly type: 'established'; readonly holdTime: number; readonly peer: OpenParams }
   /**
-   * The session left Established. `graceful` is true when it ended by TCP loss or hold timer
-   * expiry rather than a NOTIFICATION exchange or a manual stop: the RIB then keeps the peer's
+   * The session left Established. `graceful` is true when it ended by TCP loss rather than a
+   * NOTIFICATION exchange, a hold timer expiry or a manual stop: the RIB then keeps the peer's
    * routes as stale if graceful restart was negotiated (RFC 4724 4.2).
    */
   | { readonly type: 'down'; readonly reason: DownReason; readonly graceful: boolean };
@@ -147,9 +147,11 @@ function fail(cfg: FsmConfig, f: Fsm, now: number, reason: DownReason, actions: 
   const stable = wasEstablished && f.establishedAt !== undefined && now - f.establishedAt >= s(cfg.stableSeconds);
   const hold = stable ? cfg.idleHoldSeconds : f.idleHoldSeconds;
   const out: FsmAction[] = [...actions, { type: 'close' }];
-  // RFC 4724 4.2: a session that ends by TCP loss or hold timer expiry (not by a NOTIFICATION
-  // exchange) is the case graceful restart covers; the peer's routes are kept as stale.
-  if (wasEstablished) out.push({ type: 'down', reason, graceful: reason === 'connection-closed' || reason === 'hold-timer-expired' });
+  // RFC 4724 4.2: a session that ends by TCP loss (a peer process restarting) is the case graceful
+  // restart covers; the peer's routes are kept as stale. A hold timer expiry is not: the peer is
+  // gone or wedged, we send it a NOTIFICATION (without RFC 8538's N bit that ends GR), and its
+  // routes must go at once rather than blackhole traffic for the restart time.
+  if (wasEstablished) out.push({ type: 'down', reason, graceful: reason === 'connection-closed' });
   return {
     fsm: {
       state: 'Idle',

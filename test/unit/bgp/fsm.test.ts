@@ -70,14 +70,14 @@ describe('BGP FSM', () => {
     expect(nextDeadline(r.f)).toBe(20_020);
   });
 
-  it('expires the hold timer: NOTIFICATION 4, close, down (graceful), Idle', () => {
+  it('expires the hold timer: NOTIFICATION 4, close, down (not graceful: routes go at once), Idle', () => {
     const r = run(toEstablished);
     const out = step(cfg, r.f, { type: 'tick' }, r.f.holdAt ?? 0);
     expect(out.fsm.state).toBe('Idle');
     expect(out.actions).toEqual([
       { type: 'send-notification', code: 4, subcode: 0 },
       { type: 'close' },
-      { type: 'down', reason: 'hold-timer-expired', graceful: true },
+      { type: 'down', reason: 'hold-timer-expired', graceful: false },
     ]);
   });
 
