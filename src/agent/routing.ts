@@ -202,8 +202,9 @@ export class Routing {
     const s = this.speaker;
     const p = this.programmer;
     if (s === undefined || p === undefined || this.plan === undefined) return;
-    const locRib = [...s.locRib(1), ...s.locRib(2)];
-    p.setDesired(desiredRoutes({ locRib, blackholes: this.plan.blackholes }));
+    // Lazily: evaluated at reconcile time over the Loc-RIB as it is then, not once per change.
+    const blackholes = this.plan.blackholes;
+    p.setDesiredSource(() => desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes }));
   }
 
   status(): RoutingStatus {

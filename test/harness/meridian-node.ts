@@ -25,6 +25,8 @@ export interface MeridianNodeOptions {
   readonly objects?: readonly Record<string, unknown>[];
   /** Share a datastore directory with other nodes. */
   readonly dir?: string;
+  /** Extra node options before the script (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface MeridianNode {
@@ -94,7 +96,7 @@ export function startMeridian(w: World, o: MeridianNodeOptions): MeridianNode {
     ...o.config,
   };
   writeFileSync(configFile, stringify(cfg));
-  const spawn = () => w.spawn(o.ns, [process.execPath, MERIDIAN, 'bgp', 'run', '--config', configFile], { env: { PATH: process.env['PATH'] ?? '' } });
+  const spawn = () => w.spawn(o.ns, [process.execPath, ...(o.nodeArgs ?? []), MERIDIAN, 'bgp', 'run', '--config', configFile], { env: { PATH: process.env['PATH'] ?? '' } });
   const node: MeridianNode = {
     name: o.name,
     dir,
