@@ -34,6 +34,10 @@ const entries = [
   { in: 'src/cni/main.ts', out: 'dist/meridian-cni.cjs', format: 'cjs', banner: '#!/usr/bin/env node' },
   // The policy bench (npm run bench:policy) runs the real engine from one bundle, no TS loader needed.
   { in: 'bench/policy/main.ts', out: 'dist/bench/policy.mjs', format: 'esm', banner: requireShim },
+  // The BGP ingest bench (npm run bench:bgp) drives dist/meridian.js and the daemons through the
+  // test harness; bundled here so it runs without a TS loader. It finds ../../dist/meridian.js
+  // from dist/bench/, the same relative path the harness uses from test/harness/.
+  { in: 'bench/bgp-ingest.ts', out: 'dist/bench/bgp-ingest.mjs', format: 'esm', banner: requireShim },
 ];
 
 await rm('dist', { recursive: true, force: true });

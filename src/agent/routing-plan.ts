@@ -136,6 +136,12 @@ function exportOnly(prefixes: readonly string[]): RoutePolicy {
   return { rules: prefixes.length > 0 ? [{ match: { prefixes: prefixes.map((cidr) => ({ cidr })) }, action: 'accept' }] : [], defaultAction: 'reject' };
 }
 
+/** What a reflector passes to iBGP peers: our own prefixes, and cluster-range routes at any length. */
+function reflectable(originate: readonly string[], ranges: readonly string[]): RoutePolicy {
+  const prefixes: PrefixMatch[] = [...originate.map((cidr) => ({ cidr })), ...ranges.map((cidr) => ({ cidr, le: cidr.includes(':') ? 128 : 32 }))];
+  return { rules: prefixes.length > 0 ? [{ match: { prefixes }, action: 'accept' }] : [], defaultAction: 'reject' };
+}
+
 export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
   const problems: string[] = [];
   const me = view.nodes.find((n) => n.name === cfg.nodeName);
@@ -233,15 +239,22 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
     }
   }
   for (const p of peerSpecs(cfg)) external.push({ ...p, importPolicy: p.importPolicy ?? importPolicy(ranges, bc?.importAllow ?? []) });
+  // Our route-reflector clients (RFC 4456) must hear what we reflect, and in our AS clients'
+  // routes reach non-clients too: those iBGP peers default to what we originate plus what we would
+  // import (the cluster's ranges), never a ToR's default route or anything else outside them.
+  const reflector = external.some((p) => p.routeReflectorClient === true && p.asn === asn);
   for (const p of external) {
     // External peers hear only what we originate, unless the config gave its own export policy.
-    peers.set(p.address, { ...p, exportPolicy: p.exportPolicy ?? exportOnly(originate) });
+    const reflectTo = reflector && p.asn === asn;
+    peers.set(p.address, { ...p, exportPolicy: p.exportPolicy ?? (reflectTo ? reflectable(originate, ranges) : exportOnly(originate)) });
   }
 
   return {
     asn,
     routerId,
-    clusterId: myClusterId,
+    // A reflector node's annotation names its mesh cluster; otherwise bgp.clusterId (for explicit
+    // route-reflector clients), else the speaker falls back to the router id (RFC 4456 7).
+    clusterId: myClusterId ?? cfg.bgp.clusterId,
     listenPort,
     peers: [...peers.values()].sort((a, b) => compareIps(a.address, b.address)),
     originate: originate.sort(),

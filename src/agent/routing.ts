@@ -58,6 +58,20 @@ export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
   });
 }
 
+/** One Loc-RIB entry as `/rib` shows it: the best path's attributes and where it came from. */
+export interface RibEntry {
+  readonly prefix: string;
+  /** Peer address, or "local" for what we originate. */
+  readonly from: string;
+  readonly nextHops: readonly string[];
+  readonly asPath: readonly number[];
+  readonly localPref?: number | undefined;
+  readonly med?: number | undefined;
+  readonly originatorId?: string | undefined;
+  readonly clusterList?: readonly string[] | undefined;
+  readonly stale: boolean;
+}
+
 export interface RoutingStatus {
   readonly asn: number;
   readonly routerId: string;
@@ -215,8 +229,9 @@ export class Routing {
     const s = this.speaker;
     const p = this.programmer;
     if (s === undefined || p === undefined || this.plan === undefined) return;
-    const locRib = [...s.locRib(1), ...s.locRib(2)];
-    p.setDesired(desiredRoutes({ locRib, blackholes: this.plan.blackholes }));
+    // Lazily: evaluated at reconcile time over the Loc-RIB as it is then, not once per change.
+    const blackholes = this.plan.blackholes;
+    p.setDesiredSource(() => desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes }));
   }
 
   status(): RoutingStatus {
@@ -228,6 +243,26 @@ export class Routing {
       originated: this.plan?.originate ?? [],
       routes: this.programmer?.installed ?? [],
     };
+  }
+
+  /** The Loc-RIB of one family with the attributes operators and tests ask about. */
+  rib(family: 4 | 6): RibEntry[] {
+    const out: RibEntry[] = [];
+    for (const b of this.speaker?.locRib(family === 4 ? 1 : 2) ?? []) {
+      const a = b.best.attrs;
+      out.push({
+        prefix: b.best.prefix,
+        from: b.best.source.key,
+        nextHops: b.multipath.map((p) => p.attrs.nextHop).filter((h) => h !== ''),
+        asPath: (a.pa.asPath ?? []).flatMap((s) => s.asns),
+        localPref: a.pa.localPref,
+        med: a.pa.med,
+        originatorId: a.pa.originatorId,
+        clusterList: a.pa.clusterList,
+        stale: b.best.stale,
+      });
+    }
+    return out.sort((x, y) => (x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0));
   }
 
   async settle(): Promise<void> {

@@ -50,7 +50,12 @@ export function registerBgpCommand(program: Command): void {
       const routing = new Routing(cfg, { run: execRunner, log, metrics });
       holder.routing = routing;
       const { port } = await routing.start(await readPlan(cfg, dir, log));
-      const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }));
+      // /peers: sessions without the kernel route list (cheap to poll with 100k routes); /rib: the
+      // Loc-RIB with its attributes (?family=4|6).
+      const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }), {
+        '/peers': () => ({ node: cfg.nodeName, bgp: { ...routing.status(), routes: [] } }),
+        '/rib': (q) => routing.rib(q.get('family') === '6' ? 6 : 4),
+      });
       const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => {
         const st = routing.status();
         return st.restarting ? { ready: false, why: 'graceful restart in progress' } : { ready: true };

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { RoutingStatus } from '../../src/agent/routing.js';
+import type { RibEntry, RoutingStatus } from '../../src/agent/routing.js';
 import type { Netns, Proc, World } from './netns.js';
 import { waitFor } from './wait.js';
 
@@ -25,13 +25,18 @@ export interface MeridianNodeOptions {
   readonly objects?: readonly Record<string, unknown>[];
   /** Share a datastore directory with other nodes. */
   readonly dir?: string;
+  /** Extra node options before the script (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface MeridianNode {
   readonly name: string;
   readonly dir: string;
   proc: Proc;
+  readonly socket: string;
   status(): Promise<RoutingStatus>;
+  /** The Loc-RIB with attributes (`/rib`). */
+  rib(family: 4 | 6): Promise<RibEntry[]>;
   waitEstablished(peer: string, timeoutMs?: number): Promise<void>;
   /** Change this node's podCIDRs (the speaker re-reads the datastore). */
   setPodCIDRs(cidrs: readonly string[]): void;
@@ -50,14 +55,14 @@ export function nodeManifest(name: string, ips: readonly string[], podCIDRs: rea
   };
 }
 
-function getStatus(socketPath: string): Promise<RoutingStatus> {
+function getJson<T>(socketPath: string, path: string): Promise<T> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ socketPath, path: '/status', timeout: 3000 }, (res) => {
+    const req = request({ socketPath, path, timeout: 3000 }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => {
         try {
-          resolvePromise((JSON.parse(body) as { bgp: RoutingStatus }).bgp);
+          resolvePromise(JSON.parse(body) as T);
         } catch (e) {
           reject(e instanceof Error ? e : new Error(String(e)));
         }
@@ -66,6 +71,11 @@ function getStatus(socketPath: string): Promise<RoutingStatus> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Sessions only (`/peers`: no kernel route list, cheap with many routes). */
+export async function getStatus(socketPath: string): Promise<RoutingStatus> {
+  return (await getJson<{ bgp: RoutingStatus }>(socketPath, '/peers')).bgp;
 }
 
 export function startMeridian(w: World, o: MeridianNodeOptions): MeridianNode {
@@ -86,12 +96,14 @@ export function startMeridian(w: World, o: MeridianNodeOptions): MeridianNode {
     ...o.config,
   };
   writeFileSync(configFile, stringify(cfg));
-  const spawn = () => w.spawn(o.ns, [process.execPath, MERIDIAN, 'bgp', 'run', '--config', configFile], { env: { PATH: process.env['PATH'] ?? '' } });
+  const spawn = () => w.spawn(o.ns, [process.execPath, ...(o.nodeArgs ?? []), MERIDIAN, 'bgp', 'run', '--config', configFile], { env: { PATH: process.env['PATH'] ?? '' } });
   const node: MeridianNode = {
     name: o.name,
     dir,
     proc: spawn(),
-    status: () => getStatus(socket),
+    socket,
+    status: async () => (await getJson<{ bgp: RoutingStatus }>(socket, '/status')).bgp,
+    rib: (family) => getJson<RibEntry[]>(socket, `/rib?family=${family}`),
     async waitEstablished(peer, timeoutMs = 30_000) {
       await waitFor(async () => (await getStatus(socket).catch(() => undefined))?.peers.find((p) => p.address === peer)?.state === 'Established', {
         timeoutMs,

@@ -38,8 +38,29 @@ export interface RoutePolicy {
 
 export const ACCEPT_ALL: RoutePolicy = { rules: [], defaultAction: 'accept' };
 
+// Policy CIDRs are a handful of strings evaluated against every prefix of a full table: parse
+// each once. Bounded so a config churning through CIDRs cannot grow it without limit.
+const parsedCidrs = new Map<string, Prefix>();
+const netBits = new WeakMap<Prefix, Buffer>();
+const MAX_CACHED = 4096;
+
+function parseCidr(cidr: string): Prefix {
+  let p = parsedCidrs.get(cidr);
+  if (p === undefined) {
+    if (parsedCidrs.size >= MAX_CACHED) parsedCidrs.clear();
+    p = parsePrefix(cidr);
+    parsedCidrs.set(cidr, p);
+  }
+  return p;
+}
+
 function prefixBits(p: Prefix): Buffer {
-  return parseIp(p.address);
+  let b = netBits.get(p);
+  if (b === undefined) {
+    b = parseIp(p.address);
+    netBits.set(p, b);
+  }
+  return b;
 }
 
 /** Is `p` inside `net` (same family, at least as long, same leading bits)? */
@@ -55,16 +76,11 @@ export function prefixWithin(p: Prefix, net: Prefix): boolean {
   return ((a[full] ?? 0) & mask) === ((b[full] ?? 0) & mask);
 }
 
-// Policies are evaluated for every prefix of every UPDATE: parse each entry once.
-const parsedNets = new WeakMap<PrefixMatch, Prefix>();
+// Communities in policies are few strings checked against every route: parse each once.
 const parsedCommunities = new Map<string, number>();
 
 export function matchesPrefix(p: Prefix, m: PrefixMatch): boolean {
-  let net = parsedNets.get(m);
-  if (net === undefined) {
-    net = parsePrefix(m.cidr);
-    parsedNets.set(m, net);
-  }
+  const net = parseCidr(m.cidr);
   if (!prefixWithin(p, net)) return false;
   const ge = m.ge ?? net.length;
   const le = m.le ?? (m.ge !== undefined ? (p.afi === 1 ? 32 : 128) : net.length);

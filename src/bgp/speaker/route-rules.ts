@@ -106,7 +106,9 @@ export function exportAttributes(route: RouteAttrs, from: ExportSource, to: Expo
     pa = { ...pa, originatorId: a.originatorId ?? from.bgpId, clusterList: [me.clusterId, ...(a.clusterList ?? [])] };
   }
   const selfNextHop = from.local || to.nextHopSelf || route.nextHop === '';
-  return selfNextHop
-    ? { pa, nextHop: to.localAddress }
-    : { pa, nextHop: route.nextHop, ...(route.linkLocalNextHop !== undefined ? { linkLocalNextHop: route.linkLocalNextHop } : {}) };
+  // The global next hop only, never the link-local one the path came with: RFC 2545 3 ties a
+  // link-local next hop to the advertising speaker's own link with the receiver, and FRR withdraws
+  // a route whose link-local next hop it cannot tie to the session's interface ("sent a v6 LL
+  // next-hop and there's no peer interface information"), which hit reflected BIRD routes.
+  return selfNextHop ? { pa, nextHop: to.localAddress } : { pa, nextHop: route.nextHop };
 }

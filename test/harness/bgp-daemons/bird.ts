@@ -10,7 +10,7 @@ import { waitFor } from '../wait.js';
 import { birdPeerNames, birdStaticFile, renderBirdConfig, renderBirdStatic } from './bird-config.js';
 import { parseBirdProtocols, parseBirdRoutes } from './bird-parse.js';
 import { checkAnnounce, createStateDir, removeStateDir, removeWithWorld, validateOptions, waitEstablishedVia, waitReady } from './common.js';
-import type { AnnounceOptions, BgpDaemon, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
+import type { AnnounceOptions, BgpDaemon, RestartOptions, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
 
 class BirdDaemon implements BgpDaemon {
   readonly kind = 'bird' as const;
@@ -40,12 +40,15 @@ class BirdDaemon implements BgpDaemon {
     return r.stdout;
   }
 
-  async start(): Promise<void> {
+  async start(recovery = false): Promise<void> {
     writeFileSync(this.conf, renderBirdConfig(this.opts, this.dir));
     for (const f of [4, 6] as const) if (!existsSync(birdStaticFile(this.dir, f))) writeFileSync(birdStaticFile(this.dir, f), '');
     // Check first: a config error then reads as BIRD's message, not as "did not come up".
     await execRunner({ argv: ['bird', '-p', '-c', this.conf] });
-    this.proc = this.world.spawn(this.opts.ns, ['bird', '-f', '-c', this.conf, '-s', this.ctl, '-P', `${this.dir}/bird.pid`]);
+    // -R after a graceful restart: BIRD comes back in GR recovery (R and F bits in OPEN), so
+    // helpers keep our stale routes until our End-of-RIB instead of flushing them at once.
+    const r = recovery ? ['-R'] : [];
+    this.proc = this.world.spawn(this.opts.ns, ['bird', '-f', ...r, '-c', this.conf, '-s', this.ctl, '-P', `${this.dir}/bird.pid`]);
     await waitReady([this.proc], async () => (await this.cli(['show', 'status'])).includes('Daemon is up'), 'BIRD to come up', () => this.log());
   }
 
@@ -82,7 +85,7 @@ class BirdDaemon implements BgpDaemon {
   private async stopProcess(): Promise<void> {
     const p = this.proc;
     if (p === undefined || p.done()) return;
-    if (this.opts.neighbors.some((n) => n.gracefulRestart === true)) {
+    if (this.graceful) {
       // `graceful restart` shuts the sessions down without a Cease, so GR helpers keep our routes.
       await this.cli(['graceful', 'restart']).catch(() => undefined);
       await Promise.race([p.exited, new Promise((r) => setTimeout(r, 3000))]);
@@ -90,10 +93,22 @@ class BirdDaemon implements BgpDaemon {
     await stopProc(p);
   }
 
-  async restart(): Promise<void> {
+  private get graceful(): boolean {
+    return this.opts.neighbors.some((n) => n.gracefulRestart === true);
+  }
+
+  async restart(ro: RestartOptions = {}): Promise<void> {
     await this.stopProcess();
-    // The announce files stay in the state dir, so the same routes come back.
-    await this.start();
+    // The announce files stay in the state dir, so the same routes come back, unless told otherwise.
+    if (ro.announce !== undefined) {
+      const byFam = checkAnnounce(this.opts, ro.announce, {});
+      for (const f of [4, 6] as const) writeFileSync(birdStaticFile(this.dir, f), renderBirdStatic(byFam[f]));
+    }
+    await this.start(this.graceful);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,7 @@ import { stopProc, type Proc } from '../procs.js';
 import { checkAnnounce, createStateDir, removeStateDir, removeWithWorld, validateOptions, waitEstablishedVia, waitReady } from './common.js';
 import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce, renderZebraConfig, type FrrAnnounced } from './frr-config.js';
 import { parseFrrRoutes, parseFrrSummary } from './frr-parse.js';
-import type { AnnounceOptions, BgpDaemon, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
+import type { AnnounceOptions, BgpDaemon, RestartOptions, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
 
 const FRR_BIN = '/usr/lib/frr';
 
@@ -135,15 +135,20 @@ class FrrDaemon implements BgpDaemon {
     if (this.zebra !== undefined && !this.zebra.done()) await stopProc(this.zebra);
   }
 
-  async restart(): Promise<void> {
+  async restart(ro: RestartOptions = {}): Promise<void> {
     await this.stopProcesses();
-    // bgpd forgets `network` statements given over vtysh; put the same set back.
-    const { prefixes } = this.announced;
+    // bgpd forgets `network` statements given over vtysh; put the same set back (or the new one).
+    const prefixes = ro.announce ?? this.announced.prefixes;
     const attrs = this.lastAttrs.opts;
     this.announced = { prefixes: [] };
     this.lastAttrs = { key: '', opts: {} };
     await this.start();
     if (prefixes.length > 0) await this.announce(prefixes, attrs);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.bgpd?.kill(sig);
+    this.zebra?.kill(sig);
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,7 @@ import { gobgpAddArgs, gobgpDelArgs, renderGobgpConfig } from './gobgp-config.js
 import { renderMrt } from './gobgp-mrt.js';
 import { waitFor } from '../wait.js';
 import { parseGobgpNeighbors, parseGobgpRib } from './gobgp-parse.js';
-import type { AnnounceOptions, BgpDaemon, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
+import type { AnnounceOptions, BgpDaemon, RestartOptions, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
 
 const CLI_PARALLEL = 4;
 /** Above this many prefixes, inject an MRT file / delete all instead of one CLI call per prefix. */
@@ -140,13 +140,17 @@ class GobgpDaemon implements BgpDaemon {
     await stopProc(this.proc);
   }
 
-  async restart(): Promise<void> {
+  async restart(ro: RestartOptions = {}): Promise<void> {
     await this.stopProcess();
-    // gobgpd keeps API-originated routes in memory only; put the same set back.
-    const prefixes = [...this.announced.keys()];
+    // gobgpd keeps API-originated routes in memory only; put the same set back (or the new one).
+    const prefixes = ro.announce ?? [...this.announced.keys()];
     this.announced = new Map();
     await this.start();
     if (prefixes.length > 0) await this.announce(prefixes, this.lastAttrs);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
   }
 
   async stop(): Promise<void> {

@@ -23,6 +23,11 @@ export interface DaemonNeighbor {
   readonly gracefulRestart?: boolean;
   /** Source address of the session. */
   readonly localAddress?: string;
+  /**
+   * Explicit policy on this session (FRR only): route-maps that permit everything, applied in and/or
+   * out. This is how an FRR eBGP session is configured correctly under RFC 8212 (strictPolicy).
+   */
+  readonly policy?: { readonly in?: 'permit-all'; readonly out?: 'permit-all' };
 }
 
 export interface DaemonOptions {
@@ -80,6 +85,11 @@ export interface AnnounceOptions {
   readonly med?: number;
 }
 
+export interface RestartOptions {
+  /** Originate exactly these after the restart. */
+  readonly announce?: readonly string[];
+}
+
 export interface BgpDaemon {
   readonly kind: DaemonKind;
   readonly dir: string;
@@ -89,8 +99,14 @@ export interface BgpDaemon {
   /** Originate exactly these prefixes (IPv4 and/or IPv6), replacing the previous set; [] withdraws all. */
   announce(prefixes: readonly string[], opts?: AnnounceOptions): Promise<void>;
   waitEstablished(peer: string, timeoutMs?: number): Promise<void>;
-  /** Stop and start again with the same config and the same originated routes. */
-  restart(): Promise<void>;
+  /**
+   * Stop and start again with the same config and the same originated routes (or, with `announce`,
+   * these instead: what a restarted peer no longer has). With graceful restart on a neighbor the
+   * stop is one GR helpers survive (no Cease).
+   */
+  restart(opts?: RestartOptions): Promise<void>;
+  /** Signal every process of the daemon by PID (SIGSTOP to freeze it, SIGCONT to thaw it). */
+  signal(sig: NodeJS.Signals): void;
   /** Stop by PID and remove the state dir (unless it was given in DaemonOptions.dir). */
   stop(): Promise<void>;
   /** The daemon's own CLI (birdc / vtysh -c / gobgp), for debugging and sample capture. */

@@ -112,6 +112,25 @@ describe('planRouting', () => {
     expect(planRouting(cfg(), view([three[0], bad])).problems[0]).toMatch(/same number of entries/);
   });
 
+  it('lets a reflector pass cluster-range routes to its iBGP peers, and only its own to eBGP ones', () => {
+    const c = cfg('clusterCIDRs: [10.20.0.0/16]\nbgp:\n  asn: 64512\n  nodeMesh: false\n  peers:\n    - { address: 192.0.2.10, asn: 64512, routeReflectorClient: true }\n    - { address: 192.0.2.11, asn: 64512 }\n    - { address: 192.0.2.254, asn: 65000 }');
+    const p = planRouting(c, view(three));
+    expect(p.clusterId).toBeUndefined();
+    expect(planRouting(cfg('bgp:\n  clusterId: 10.255.0.9'), view(three)).clusterId).toBe('10.255.0.9');
+    const exp = (addr: string, prefix: string) => evaluatePolicy(p.peers.find((x) => x.address === addr)?.exportPolicy ?? { rules: [], defaultAction: 'reject' }, parsePrefix(prefix), {}).accepted;
+    for (const ibgp of ['192.0.2.10', '192.0.2.11']) {
+      expect(exp(ibgp, '10.20.7.0/24')).toBe(true);
+      expect(exp(ibgp, '10.244.1.0/24')).toBe(true);
+      expect(exp(ibgp, '10.244.2.0/24')).toBe(true);
+      expect(exp(ibgp, '0.0.0.0/0')).toBe(false);
+    }
+    expect(exp('192.0.2.254', '10.244.2.0/24')).toBe(true);
+    expect(exp('192.0.2.254', '10.20.7.0/24')).toBe(false);
+    // Without a client of ours, iBGP peers hear only what we originate, as before.
+    const plain = planRouting(cfg('bgp:\n  asn: 64512\n  nodeMesh: false\n  peers:\n    - { address: 192.0.2.11, asn: 64512 }'), view(three));
+    expect(evaluatePolicy(plain.peers[0]?.exportPolicy ?? { rules: [], defaultAction: 'accept' }, parsePrefix('10.244.1.0/24'), {}).accepted).toBe(false);
+  });
+
   it('skips BGPPeers that ask for TCP MD5 and says why', () => {
     const pw = { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'md5' }, spec: { peerIP: '198.51.100.1', asNumber: 65001, passwordSecretRef: { name: 's', key: 'k' } } };
     const p = planRouting(cfg(), view([...three, pw]));

@@ -27,6 +27,31 @@ describe('planRoutes', () => {
     ]);
   });
 
+  it('plans nothing for a route asked for without a device that the kernel shows with one', () => {
+    // desiredRoutes names no device for next hops on a connected subnet; ip prints the one the
+    // kernel resolved. Found by the BGP ingest bench: every reconcile replaced every route.
+    const desired: DesiredRoute[] = [
+      { dst: '10.20.0.0/24', type: 'unicast', nexthops: [{ gateway: '192.0.2.2' }] },
+      { dst: '10.20.1.0/24', type: 'unicast', nexthops: [{ gateway: '192.0.2.2' }, { gateway: '192.0.2.3' }] },
+    ];
+    const observed: KernelRoute[] = [
+      { dst: '10.20.0.0/24', gateway: '192.0.2.2', dev: 'eth0', protocol: '180', metric: 20, flags: [] },
+      {
+        dst: '10.20.1.0/24',
+        protocol: '180',
+        metric: 20,
+        flags: [],
+        nexthops: [
+          { gateway: '192.0.2.2', dev: 'eth0', weight: 1, flags: [] },
+          { gateway: '192.0.2.3', dev: 'eth0', weight: 1, flags: [] },
+        ],
+      },
+    ];
+    expect(planRoutes(desired, observed, o)).toEqual([]);
+    // A different gateway is still a change.
+    expect(planRoutes([{ dst: '10.20.0.0/24', type: 'unicast', nexthops: [{ gateway: '192.0.2.9' }] }], observed.slice(0, 1), o)).toHaveLength(1);
+  });
+
   it('reads the kernel shapes back as what was asked for', () => {
     expect(kernelDst('10.0.0.1', 4)).toBe('10.0.0.1/32');
     expect(kernelDst('fd00::1', 6)).toBe('fd00::1/128');
