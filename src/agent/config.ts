@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { MeridianError } from '../errors.js';
 import { LOG_LEVELS } from '../logging/logger.js';
+import { DEFAULT_NODE_FILE } from '../cni/names.js';
 
 export const CONFIG_DEFAULTS = {
   datastore: { type: 'kubernetes' },
@@ -41,6 +42,8 @@ export const CONFIG_DEFAULTS = {
     metric: 20,
   },
   policy: { enabled: true },
+  // The file meridian-cni reads for "usePodCidr" (DESIGN.md: the plugin never calls the API server).
+  cni: { nodeFile: DEFAULT_NODE_FILE },
   clusterCIDRs: [] as string[],
   natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] as string[] },
   statusSocket: '/var/run/meridian/meridian.sock',
@@ -168,6 +171,7 @@ export function configSchema(ctx: { defaultNodeName: string }) {
       })
       .prefault({}),
     policy: z.strictObject({ enabled: z.boolean().default(D.policy.enabled) }).prefault({}),
+    cni: z.strictObject({ nodeFile: z.string().min(1).default(D.cni.nodeFile) }).prefault({}),
     clusterCIDRs: z.array(cidr).default([]),
     natOutgoing: z
       .strictObject({

@@ -15,10 +15,14 @@ import type { RoutingPlan } from './routing-plan.js';
 import { sysctlSet } from '../net/sysctl.js';
 import { applyNat } from '../routes/nat-apply.js';
 import { desiredRoutes } from '../routes/desired.js';
+import { resolveNextHop, type ResolvedNextHop } from '../routes/next-hop.js';
+import { routeGet } from '../net/ip.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
 import type { AgentConfig, PeerConfig } from './config.js';
 import type { AgentMetrics } from './metrics.js';
+import { writeNodeFile } from './node-file.js';
+import { ribView, type RibEntry } from './rib-view.js';
 
 function policy(p: PeerConfig['importPolicy']): RoutePolicy | undefined {
   if (p === undefined) return undefined;
@@ -74,6 +78,8 @@ export class Routing {
   private plan: RoutingPlan | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting = false;
+  /** BGP next hop -> kernel next hop; cleared when the plan changes or programming fails. */
+  private readonly nextHops = new Map<string, ResolvedNextHop>();
   private readonly metrics: AgentMetrics | undefined;
 
   constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string; metrics?: AgentMetrics }) {
@@ -100,6 +106,8 @@ export class Routing {
         for (const op of ops) this.metrics?.routeOps.inc({ op: op.type });
       },
       onError: (e) => {
+        // A refused route may be a stale next-hop resolution (the route to it changed).
+        this.nextHops.clear();
         this.log.error({ err: e }, 'route programming failed; will retry on the next change');
         this.metrics?.routeSyncs.inc({ result: 'error' });
         this.metrics?.errors.inc({ component: 'routes' });
@@ -109,6 +117,7 @@ export class Routing {
     // The dataplane's sysctls, in this node's namespace only (the agent runs in the host's).
     await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
     await this.applyNat(plan);
+    await this.writeNodeFile(plan);
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
     if (this.restarting) programmer.hold();
@@ -162,7 +171,23 @@ export class Routing {
       this.speaker?.setOriginated(plan.originate);
     }
     if (old === undefined || JSON.stringify([old.blackholes, old.podRanges]) !== JSON.stringify([plan.blackholes, plan.podRanges])) await this.applyNat(plan);
+    await this.writeNodeFile(plan);
+    // New peers or addresses may change how next hops resolve.
+    this.nextHops.clear();
     this.program();
+  }
+
+  /** The CNI plugin's view of this node (DESIGN.md: "a node file the agent writes"). */
+  private async writeNodeFile(plan: RoutingPlan): Promise<void> {
+    try {
+      // plan.blackholes are exactly this Node's spec.podCIDRs.
+      if (await writeNodeFile(this.cfg.cni.nodeFile, { nodeName: this.cfg.nodeName, podCIDRs: plan.blackholes })) {
+        this.log.info({ path: this.cfg.cni.nodeFile, podCIDRs: plan.blackholes }, 'CNI node file written');
+      }
+    } catch (e) {
+      this.log.error({ err: e, path: this.cfg.cni.nodeFile }, 'CNI node file could not be written');
+      this.metrics?.errors.inc({ component: 'cni-node-file' });
+    }
   }
 
   private async applyNat(plan: RoutingPlan): Promise<void> {
@@ -184,12 +209,29 @@ export class Routing {
     this.programmer?.release();
   }
 
+  /** Something changed: the programmer recomputes the desired routes when it next reconciles. */
   private program(): void {
+    if (this.speaker === undefined || this.programmer === undefined || this.plan === undefined) return;
+    this.programmer.setDesired(() => this.desired());
+  }
+
+  /** Desired kernel routes from the Loc-RIB now, with every next hop resolved first (next-hop.ts). */
+  private async desired(): Promise<readonly DesiredRoute[]> {
     const s = this.speaker;
-    const p = this.programmer;
-    if (s === undefined || p === undefined || this.plan === undefined) return;
-    const locRib = [...s.locRib(1), ...s.locRib(2)];
-    p.setDesired(desiredRoutes({ locRib, blackholes: this.plan.blackholes }));
+    const plan = this.plan;
+    if (s === undefined || plan === undefined) return [];
+    const missing = new Set<string>();
+    for (const afi of [1, 2]) {
+      for (const b of s.locRib(afi)) for (const p of b.multipath) if (p.attrs.nextHop !== '' && !this.nextHops.has(p.attrs.nextHop)) missing.add(p.attrs.nextHop);
+    }
+    await Promise.all(
+      [...missing].map(async (nh) => {
+        const r = resolveNextHop(nh, await routeGet(this.run, nh, { netns: this.netns }));
+        if (r.type === 'unreachable' || r.hop.dev !== undefined) this.log.info({ nextHop: nh, resolved: r }, 'BGP next hop is not on a connected subnet: resolved through the kernel route to it');
+        this.nextHops.set(nh, r);
+      }),
+    );
+    return desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes: plan.blackholes, nextHops: this.nextHops });
   }
 
   status(): RoutingStatus {
@@ -201,6 +243,12 @@ export class Routing {
       originated: this.plan?.originate ?? [],
       routes: this.programmer?.installed ?? [],
     };
+  }
+
+  /** The Loc-RIB of both families with the best paths' attributes. */
+  rib(): RibEntry[] {
+    const s = this.speaker;
+    return s === undefined ? [] : ribView([...s.locRib(1), ...s.locRib(2)]);
   }
 
   async settle(): Promise<void> {

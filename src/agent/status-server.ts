@@ -6,7 +6,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 
-export async function startStatusServer(path: string, status: () => unknown): Promise<Server> {
+/** `status` answers GET /status (and /); `rib`, when given, answers GET /rib (the Loc-RIB with attributes). */
+export async function startStatusServer(path: string, status: () => unknown, rib?: () => unknown): Promise<Server> {
   await mkdir(dirname(path), { recursive: true });
   // A socket file left by a previous run would make listen() fail with EADDRINUSE.
   await rm(path, { force: true });
@@ -14,6 +15,12 @@ export async function startStatusServer(path: string, status: () => unknown): Pr
     if (req.method === 'GET' && (req.url === '/status' || req.url === '/')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(status()));
+      return;
+    }
+    // Separate from /status: with 100k routes the RIB is tens of MB, too much for every status call.
+    if (req.method === 'GET' && req.url === '/rib' && rib !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(rib()));
       return;
     }
     res.writeHead(404).end();

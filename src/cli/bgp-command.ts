@@ -49,7 +49,11 @@ export function registerBgpCommand(program: Command): void {
       const routing = new Routing(cfg, { run: execRunner, log, metrics });
       holder.routing = routing;
       const { port } = await routing.start(await readPlan(cfg, dir, log));
-      const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }));
+      const server = await startStatusServer(
+        cfg.statusSocket,
+        () => ({ node: cfg.nodeName, bgp: routing.status() }),
+        () => routing.rib(),
+      );
       const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => {
         const st = routing.status();
         return st.restarting ? { ready: false, why: 'graceful restart in progress' } : { ready: true };

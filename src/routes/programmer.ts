@@ -18,13 +18,17 @@ export interface ProgrammerOptions extends PlanOptions {
   readonly onError?: (e: unknown) => void;
 }
 
+export type DesiredSource = () => readonly DesiredRoute[] | Promise<readonly DesiredRoute[]>;
+
 export class RouteProgrammer {
   private readonly o: ProgrammerOptions;
-  private desired: readonly DesiredRoute[] = [];
+  private desired: readonly DesiredRoute[] | DesiredSource = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private held = false;
+  private failures = 0;
+  private stopped = false;
   /** Routes of ours in the kernel at the last observation (for status). */
   installed: readonly DesiredRoute[] = [];
 
@@ -38,7 +42,12 @@ export class RouteProgrammer {
     return [...(await listRoutes(this.o.run, { family: 4, ...opts })), ...(await listRoutes(this.o.run, { family: 6, ...opts }))];
   }
 
-  setDesired(routes: readonly DesiredRoute[]): void {
+  /**
+   * The routes to converge to: a list, or a function computing them at reconcile time. A function
+   * lets a burst of changes (100,000 routes arrive in ~120 UPDATEs) cost one computation of the
+   * desired set per reconcile rather than one per change.
+   */
+  setDesired(routes: readonly DesiredRoute[] | DesiredSource): void {
     this.desired = routes;
     this.schedule();
   }
@@ -58,7 +67,7 @@ export class RouteProgrammer {
   }
 
   private schedule(delay = this.o.debounceMs ?? 20): void {
-    if (this.held) return;
+    if (this.held || this.stopped) return;
     if (this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -73,12 +82,22 @@ export class RouteProgrammer {
     }
     this.running = this.reconcile()
       .then(() => undefined)
-      .catch((e: unknown) => this.o.onError?.(e))
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((e: unknown) => {
+        this.failures++;
+        this.o.onError?.(e);
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {
           this.again = false;
           this.schedule();
+        } else if (this.failures > 0) {
+          // A route the kernel refused (a next hop gone, a device down) is retried, backing off
+          // to 30 s, instead of waiting for the next BGP change.
+          this.schedule(Math.min(30_000, 500 * 2 ** Math.min(this.failures - 1, 6)));
         }
       });
     await this.running;
@@ -87,9 +106,11 @@ export class RouteProgrammer {
   /** One observe -> plan -> apply pass. Returns the ops applied. */
   async reconcile(): Promise<readonly RouteOp[]> {
     const t0 = performance.now();
-    const ops = planRoutes(this.desired, await this.observe(), this.o);
+    const d = this.desired;
+    const [desired, observed] = await Promise.all([typeof d === 'function' ? d() : d, this.observe()]);
+    const ops = planRoutes(desired, observed, this.o);
     await applyRouteOps(this.o.run, ops, { netns: this.o.netns });
-    this.installed = this.desired;
+    this.installed = desired;
     if (ops.length > 0) this.o.onApplied?.(ops, performance.now() - t0);
     return ops;
   }
@@ -103,6 +124,7 @@ export class RouteProgrammer {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
