@@ -23,6 +23,8 @@ export interface DaemonNeighbor {
   readonly gracefulRestart?: boolean;
   /** Source address of the session. */
   readonly localAddress?: string;
+  /** eBGP to a peer that is not on a shared subnet (e.g. sessions to the router's loopback). */
+  readonly multihop?: boolean;
 }
 
 export interface DaemonOptions {
@@ -47,6 +49,11 @@ export interface DaemonOptions {
    * everything on every session.)
    */
   readonly strictPolicy?: boolean;
+  /**
+   * ECMP over eBGP paths from different neighbouring ASes (FRR: `maximum-paths` with
+   * `bestpath as-path multipath-relax`; BIRD merges equal paths in its kernel protocol anyway).
+   */
+  readonly multipath?: boolean;
 }
 
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Unknown';
