@@ -11,7 +11,8 @@
 // the service ClusterIP range and an externalIP inside serviceExternalIPs are announced by every
 // node and the ToR installs them as ECMP routes, while an externalIP outside it is not announced.
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +22,6 @@ import { withWorld, type Netns, type World } from '../harness/netns.js';
 import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 
 const TOR_LO = '172.16.0.1';
 const TOR_AS = 65000;
@@ -148,7 +147,7 @@ describe.each(['bird', 'frr'] as const)('nodes behind a %s top-of-rack router ov
       }
 
       // Pods on different nodes, through the ToR.
-      const [a, b, c] = nodes as [TorNode, TorNode, TorNode];
+      const [a, , c] = nodes as [TorNode, TorNode, TorNode];
       const pa = await cniPod(w, a.ns, a.agent, 'poda');
       const pc = await cniPod(w, c.ns, c.agent, 'podc');
       expect(await canPing(w, pa.ns, pc.ip)).toBe(true);
