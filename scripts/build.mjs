@@ -34,6 +34,8 @@ const entries = [
   { in: 'src/cni/main.ts', out: 'dist/meridian-cni.cjs', format: 'cjs', banner: '#!/usr/bin/env node' },
   // The policy bench (npm run bench:policy) runs the real engine from one bundle, no TS loader needed.
   { in: 'bench/policy/main.ts', out: 'dist/bench/policy.mjs', format: 'esm', banner: requireShim },
+  // The route programming bench (npm run bench:routes) drives real daemons through the test harness.
+  { in: 'bench/routes-program/main.ts', out: 'dist/bench/routes-program.mjs', format: 'esm', banner: requireShim },
 ];
 
 await rm('dist', { recursive: true, force: true });

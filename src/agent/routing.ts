@@ -14,9 +14,10 @@ import type { RoutePolicy } from '../bgp/speaker/policy.js';
 import type { RoutingPlan } from './routing-plan.js';
 import { sysctlSet } from '../net/sysctl.js';
 import { applyNat } from '../routes/nat-apply.js';
-import { desiredRoutes } from '../routes/desired.js';
-import { resolveNextHop, type ResolvedNextHop } from '../routes/next-hop.js';
-import { routeGet } from '../net/ip.js';
+import { desiredRoute, desiredRoutes } from '../routes/desired.js';
+import type { LocRibChange } from '../bgp/rib/rib.js';
+import type { RouteAttrs } from '../bgp/speaker/route-rules.js';
+import { NextHopResolver } from './next-hops.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
 import type { AgentConfig, PeerConfig } from './config.js';
@@ -79,7 +80,7 @@ export class Routing {
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting = false;
   /** BGP next hop -> kernel next hop; cleared when the plan changes or programming fails. */
-  private readonly nextHops = new Map<string, ResolvedNextHop>();
+  private readonly nextHops: NextHopResolver;
   private readonly metrics: AgentMetrics | undefined;
 
   constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string; metrics?: AgentMetrics }) {
@@ -88,6 +89,11 @@ export class Routing {
     this.run = deps.run;
     this.netns = deps.netns;
     this.metrics = deps.metrics;
+    this.nextHops = new NextHopResolver({
+      run: deps.run,
+      netns: deps.netns,
+      onResolved: (nh, r) => this.log.info({ nextHop: nh, resolved: r }, 'BGP next hop is not on a connected subnet: resolved through the kernel route to it'),
+    });
   }
 
   /** Start the speaker and the programmer with a first plan. */
@@ -118,6 +124,7 @@ export class Routing {
     await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
     await this.applyNat(plan);
     await this.writeNodeFile(plan);
+    await this.nextHops.refreshConnected();
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
     if (this.restarting) programmer.hold();
@@ -146,7 +153,7 @@ export class Routing {
       { log: (level, msg, extra) => this.log[level](extra ?? {}, msg) },
     );
     this.speaker = speaker;
-    speaker.onRoutes(() => this.program());
+    speaker.onRoutes((_afi, changes) => this.routesChanged(changes));
     speaker.onSyncChange(() => {
       if (this.restarting && speaker.synced()) this.endRestart('every peer sent End-of-RIB');
     });
@@ -209,6 +216,23 @@ export class Routing {
     this.programmer?.release();
   }
 
+  /**
+   * Loc-RIB changes: just the changed destinations go to the programmer, unless a next hop is new
+   * (it must be resolved first) or a full recompute is pending anyway.
+   */
+  private routesChanged(changes: readonly LocRibChange<RouteAttrs>[]): void {
+    const p = this.programmer;
+    const plan = this.plan;
+    if (p === undefined || plan === undefined) return;
+    const unresolved = changes.some((c) => c.now?.multipath.some((x) => x.attrs.nextHop !== '' && !this.nextHops.known(x.attrs.nextHop)) === true);
+    if (p.fullSyncPending || unresolved) {
+      this.program();
+      return;
+    }
+    const own = new Set(plan.blackholes);
+    p.updateDesired(changes.filter((c) => !own.has(c.prefix)).map((c) => [c.prefix, desiredRoute(c.now, this.nextHops.map)] as const));
+  }
+
   /** Something changed: the programmer recomputes the desired routes when it next reconciles. */
   private program(): void {
     if (this.speaker === undefined || this.programmer === undefined || this.plan === undefined) return;
@@ -220,18 +244,10 @@ export class Routing {
     const s = this.speaker;
     const plan = this.plan;
     if (s === undefined || plan === undefined) return [];
-    const missing = new Set<string>();
-    for (const afi of [1, 2]) {
-      for (const b of s.locRib(afi)) for (const p of b.multipath) if (p.attrs.nextHop !== '' && !this.nextHops.has(p.attrs.nextHop)) missing.add(p.attrs.nextHop);
-    }
-    await Promise.all(
-      [...missing].map(async (nh) => {
-        const r = resolveNextHop(nh, await routeGet(this.run, nh, { netns: this.netns }));
-        if (r.type === 'unreachable' || r.hop.dev !== undefined) this.log.info({ nextHop: nh, resolved: r }, 'BGP next hop is not on a connected subnet: resolved through the kernel route to it');
-        this.nextHops.set(nh, r);
-      }),
-    );
-    return desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes: plan.blackholes, nextHops: this.nextHops });
+    const nhs: string[] = [];
+    for (const afi of [1, 2]) for (const b of s.locRib(afi)) for (const p of b.multipath) nhs.push(p.attrs.nextHop);
+    await this.nextHops.resolveAll(nhs.filter((nh) => nh !== ''));
+    return desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes: plan.blackholes, nextHops: this.nextHops.map });
   }
 
   status(): RoutingStatus {

@@ -24,21 +24,27 @@ export interface DesiredInput {
 
 const sameHop = (a: NextHop, b: NextHop) => a.gateway === b.gateway && a.dev === b.dev && a.onlink === b.onlink;
 
+/** The kernel route for one Loc-RIB entry (undefined: none, e.g. our own or no usable next hop). */
+export function desiredRoute(b: Best<RouteAttrs> | undefined, nextHops?: ReadonlyMap<string, ResolvedNextHop>): DesiredRoute | undefined {
+  if (b === undefined || b.best.source.key === 'local') return undefined;
+  const hops: NextHop[] = [];
+  for (const p of b.multipath) {
+    const gw = p.attrs.nextHop;
+    if (gw === '') continue;
+    const r = nextHops?.get(gw);
+    if (r?.type === 'unreachable') continue;
+    const hop = r?.hop ?? { gateway: gw };
+    // Two BGP next hops resolved through the same gateway are one kernel next hop.
+    if (!hops.some((h) => sameHop(h, hop))) hops.push(hop);
+  }
+  return hops.length > 0 ? { dst: b.best.prefix, type: 'unicast', nexthops: hops } : undefined;
+}
+
 export function desiredRoutes(input: DesiredInput): DesiredRoute[] {
   const out = new Map<string, DesiredRoute>();
   for (const b of input.locRib) {
-    if (b.best.source.key === 'local') continue;
-    const hops: NextHop[] = [];
-    for (const p of b.multipath) {
-      const gw = p.attrs.nextHop;
-      if (gw === '') continue;
-      const r = input.nextHops?.get(gw);
-      if (r?.type === 'unreachable') continue;
-      const hop = r?.hop ?? { gateway: gw };
-      // Two BGP next hops resolved through the same gateway are one kernel next hop.
-      if (!hops.some((h) => sameHop(h, hop))) hops.push(hop);
-    }
-    if (hops.length > 0) out.set(b.best.prefix, { dst: b.best.prefix, type: 'unicast', nexthops: hops });
+    const r = desiredRoute(b, input.nextHops);
+    if (r !== undefined) out.set(r.dst, r);
   }
   for (const cidr of input.blackholes) {
     // Our own podCIDR wins over anything a peer says about it.

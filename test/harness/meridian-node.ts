@@ -30,6 +30,8 @@ export interface MeridianNodeOptions {
   readonly metadata?: Record<string, unknown>;
   /** Extra environment (e.g. MERIDIAN_LOG_LEVEL). */
   readonly env?: Record<string, string>;
+  /** Extra node(1) options before the script, e.g. ["--cpu-prof"] for profiling. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface MeridianNode {
@@ -104,7 +106,7 @@ export function startMeridian(w: World, o: MeridianNodeOptions): MeridianNode {
     ...o.config,
   };
   writeFileSync(configFile, stringify(cfg));
-  const spawn = () => w.spawn(o.ns, [process.execPath, MERIDIAN, 'bgp', 'run', '--config', configFile], { env: { PATH: process.env['PATH'] ?? '', ...o.env } });
+  const spawn = () => w.spawn(o.ns, [process.execPath, ...(o.nodeArgs ?? []), MERIDIAN, 'bgp', 'run', '--config', configFile], { env: { PATH: process.env['PATH'] ?? '', ...o.env } });
   const node: MeridianNode = {
     name: o.name,
     dir,
