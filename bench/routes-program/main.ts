@@ -5,8 +5,10 @@
 //              receiver's start until `ip route show proto P` counts N in its namespace (the session
 //              counts as Established when its TCP connection is, read with `ss` every 10 ms).
 //   incremental with the 100,000-route table loaded, the feeder announces one new prefix (20 times):
-//              time from `gobgp global rib add` returning (gobgpd holds the path and sends the
-//              UPDATE) until `ip monitor route` in the receiver's namespace reports it.
+//              time from starting `gobgp global rib add` until `ip monitor route` in the receiver's
+//              namespace reports it. The CLI's own time (gobgpCliMedianMs, ~15-20 ms of exec and
+//              gRPC) is included for both receivers and reported, so UPDATE-to-kernel is about the
+//              difference.
 // Receivers: `meridian bgp run` (protocol 180) and BIRD 2's kernel protocol (protocol bird).
 // Each receiver gets a fresh world: namespaces feeder + receiver on one bridge, nothing else.
 // usage: npm run bench:routes [-- --sizes 10000,100000 --repeats 20]   (root; makes namespaces only)
@@ -96,17 +98,23 @@ async function program(kind: Receiver, n: number, incremental: boolean): Promise
     const mon = w.spawn(r.ns, ['ip', '-4', 'monitor', 'route']);
     await new Promise((res) => setTimeout(res, 300));
     const samples: number[] = [];
+    const cli: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
       const prefix = `30.0.${i}.0/24`;
-      await feeder.cli(['global', 'rib', '-a', 'ipv4', 'add', prefix]);
       const t = performance.now();
+      await feeder.cli(['global', 'rib', '-a', 'ipv4', 'add', prefix]);
+      cli.push(performance.now() - t);
       await waitFor(() => mon.output().stdout.includes(`30.0.${i}.0/24 `), { timeoutMs: 10_000, intervalMs: 1, what: `${prefix} in ${kind}'s FIB` });
       samples.push(round(performance.now() - t));
       await new Promise((res) => setTimeout(res, 100));
     }
     if (process.env['BENCH_LOG_LEVEL'] !== undefined) process.stderr.write(rec.logs() + '\n');
     const sorted = [...samples].sort((a, b) => a - b);
-    return { ...result, incremental: { medianMs: round(median(samples)), p90Ms: sorted[Math.floor(sorted.length * 0.9)] ?? 0, samples } };
+    const afterCli = samples.map((x, i) => Math.max(0, x - (cli[i] ?? 0)));
+    return {
+      ...result,
+      incremental: { medianMs: round(median(samples)), p90Ms: sorted[Math.floor(sorted.length * 0.9)] ?? 0, gobgpCliMedianMs: round(median(cli)), afterCliMedianMs: round(median(afterCli)), samples },
+    };
   });
 }
 
@@ -129,13 +137,14 @@ for (const [n, row] of Object.entries(prog)) {
   ratios[`program${n}FromEstablished`] = round(row.meridian.fromEstablishedMs / row.bird.fromEstablishedMs) / 1;
   ratios[`program${n}FromStart`] = round(row.meridian.fromStartMs / row.bird.fromStartMs) / 1;
 }
-const im = incr['meridian'] as { medianMs: number } | undefined;
-const ib = incr['bird'] as { medianMs: number } | undefined;
+const im = incr['meridian'] as { medianMs: number; afterCliMedianMs: number } | undefined;
+const ib = incr['bird'] as { medianMs: number; afterCliMedianMs: number } | undefined;
 if (im !== undefined && ib !== undefined) ratios['incrementalMedian'] = round(im.medianMs / ib.medianMs);
 out['incremental'] = { afterRoutes: Math.max(...SIZES), ...incr };
 out['ratios'] = ratios;
 out['goals'] = {
-  incrementalUnder50ms: im !== undefined ? im.medianMs < 50 : null,
+  // UPDATE to kernel: the time after gobgpd took the path (the CLI returned).
+  incrementalUnder50ms: im !== undefined ? im.afterCliMedianMs < 50 : null,
   program100kWithin2xOfBird: prog['100000'] !== undefined ? prog['100000'].meridian.fromEstablishedMs <= 2 * prog['100000'].bird.fromEstablishedMs : null,
 };
 process.stdout.write(JSON.stringify(out, null, 2) + '\n');
