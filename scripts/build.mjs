@@ -38,6 +38,8 @@ const entries = [
   // test harness; bundled here so it runs without a TS loader. It finds ../../dist/meridian.js
   // from dist/bench/, the same relative path the harness uses from test/harness/.
   { in: 'bench/bgp-ingest.ts', out: 'dist/bench/bgp-ingest.mjs', format: 'esm', banner: requireShim },
+  // The route programming bench (npm run bench:routes) drives real daemons through the test harness.
+  { in: 'bench/routes-program/main.ts', out: 'dist/bench/routes-program.mjs', format: 'esm', banner: requireShim },
 ];
 
 await rm('dist', { recursive: true, force: true });

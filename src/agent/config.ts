@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { isCanonicalCidr } from '../ip/address.js';
 import { MeridianError } from '../errors.js';
 import { LOG_LEVELS } from '../logging/logger.js';
+import { DEFAULT_NODE_FILE } from '../cni/names.js';
 
 export const CONFIG_DEFAULTS = {
   datastore: { type: 'kubernetes' },
@@ -42,10 +43,10 @@ export const CONFIG_DEFAULTS = {
     metric: 20,
   },
   policy: { enabled: true },
+  // The file meridian-cni reads for "usePodCidr" (DESIGN.md: the plugin never calls the API server).
+  cni: { nodeFile: DEFAULT_NODE_FILE },
   clusterCIDRs: [] as string[],
   natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] as string[] },
-  // Where meridian-cni reads this node's podCIDRs (src/cni/names.ts DEFAULT_NODE_FILE).
-  cni: { nodeFile: '/var/lib/meridian/node.json' },
   statusSocket: '/var/run/meridian/meridian.sock',
   metrics: { listen: '0.0.0.0:9493' },
   logLevel: 'info',
@@ -169,6 +170,7 @@ export function configSchema(ctx: { defaultNodeName: string }) {
       })
       .prefault({}),
     policy: z.strictObject({ enabled: z.boolean().default(D.policy.enabled) }).prefault({}),
+    cni: z.strictObject({ nodeFile: z.string().min(1).default(D.cni.nodeFile) }).prefault({}),
     clusterCIDRs: z.array(cidr).default([]),
     natOutgoing: z
       .strictObject({
@@ -176,7 +178,6 @@ export function configSchema(ctx: { defaultNodeName: string }) {
         nonMasqueradeCIDRs: z.array(cidr).default([]),
       })
       .prefault({}),
-    cni: z.strictObject({ nodeFile: z.string().min(1).default(D.cni.nodeFile) }).prefault({}),
     statusSocket: z.string().min(1).default(D.statusSocket),
     metrics: z.strictObject({ listen: listenAddress.default(D.metrics.listen) }).prefault({}),
     logLevel: z.enum(LOG_LEVELS).default(D.logLevel),

@@ -76,6 +76,31 @@ function annotation(n: Node, keys: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * A cluster ID annotation as the speaker needs it, a dotted quad (RFC 4456 puts 4 octets on the
+ * wire). kube-router accepts a uint32 too (`kube-router.io/rr.server: "42"`), so that is turned
+ * into its dotted form; anything else is reported and ignored rather than crashing the speaker
+ * when it reflects its first route.
+ */
+export function clusterId(v: string): string | undefined {
+  if (isIP(v) === 4) return v;
+  if (!/^\d{1,10}$/.test(v)) return undefined;
+  const n = Number(v);
+  if (n > 0xffffffff) return undefined;
+  return [24, 16, 8, 0].map((s) => String(Math.floor(n / 2 ** s) % 256)).join('.');
+}
+
+function clusterIdAnnotation(n: Node, keys: readonly string[], problems: string[]): string | undefined {
+  const v = annotation(n, keys);
+  if (v === undefined) return undefined;
+  const id = clusterId(v);
+  if (id === undefined) {
+    const p = `node ${n.name}: cluster ID ${JSON.stringify(v)} is neither an IPv4 address nor a 32-bit number; ignored`;
+    if (!problems.includes(p)) problems.push(p);
+  }
+  return id;
+}
+
 export function internalIp(n: Node, family: 4 | 6): string | undefined {
   return n.addresses.find((a) => a.type === 'InternalIP' && isIP(a.address) === family)?.address;
 }
@@ -155,7 +180,7 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
   const listenPort = bc?.listenPort ?? cfg.bgp.listenPort;
   const restartTime = cfg.bgp.gracefulRestartTime;
 
-  const rrOf = (n: Node) => annotation(n, ANNOTATIONS.routeReflector);
+  const rrOf = (n: Node) => clusterIdAnnotation(n, ANNOTATIONS.routeReflector, problems);
   const myClusterId = rrOf(me);
   const reflectors = view.nodes.filter((n) => rrOf(n) !== undefined);
 
@@ -173,7 +198,7 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
       const otherIsRr = rrOf(other) !== undefined;
       if (reflectors.length > 0) {
         // Through the reflectors: a client talks to reflectors only (of its cluster, if it names one).
-        const wanted = annotation(me, ANNOTATIONS.routeReflectorClient);
+        const wanted = clusterIdAnnotation(me, ANNOTATIONS.routeReflectorClient, problems);
         if (myClusterId === undefined && (!otherIsRr || (wanted !== undefined && rrOf(other) !== wanted))) continue;
       }
       for (const family of [4, 6] as const) {

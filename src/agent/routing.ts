@@ -15,11 +15,16 @@ import type { RoutingPlan } from './routing-plan.js';
 import { sysctlSet } from '../net/sysctl.js';
 import { applyNat } from '../routes/nat-apply.js';
 import { applyTtlRules } from '../routes/ttl-apply.js';
-import { desiredRoutes } from '../routes/desired.js';
+import { desiredRoute, desiredRoutes } from '../routes/desired.js';
+import type { LocRibChange } from '../bgp/rib/rib.js';
+import type { RouteAttrs } from '../bgp/speaker/route-rules.js';
+import { NextHopResolver } from './next-hops.js';
 import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
 import type { AgentConfig, PeerConfig } from './config.js';
 import type { AgentMetrics } from './metrics.js';
+import { writeNodeFile } from './node-file.js';
+import { ribView, type RibEntry } from './rib-view.js';
 
 function policy(p: PeerConfig['importPolicy']): RoutePolicy | undefined {
   if (p === undefined) return undefined;
@@ -50,26 +55,10 @@ export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
       nextHopSelf: p.nextHopSelf,
       ...(p.sourceAddress !== undefined ? { localAddress: p.sourceAddress } : {}),
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
-      ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
-      ...(p.ttlSecurity !== undefined ? { ttlSecurityHops: p.ttlSecurity.hops } : {}),
       ...(importPolicy !== undefined ? { importPolicy } : {}),
       ...(exportPolicy !== undefined ? { exportPolicy } : {}),
     };
   });
-}
-
-/** One Loc-RIB entry as `/rib` shows it: the best path's attributes and where it came from. */
-export interface RibEntry {
-  readonly prefix: string;
-  /** Peer address, or "local" for what we originate. */
-  readonly from: string;
-  readonly nextHops: readonly string[];
-  readonly asPath: readonly number[];
-  readonly localPref?: number | undefined;
-  readonly med?: number | undefined;
-  readonly originatorId?: string | undefined;
-  readonly clusterList?: readonly string[] | undefined;
-  readonly stale: boolean;
 }
 
 export interface RoutingStatus {
@@ -91,6 +80,8 @@ export class Routing {
   private plan: RoutingPlan | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting = false;
+  /** BGP next hop -> kernel next hop; cleared when the plan changes or programming fails. */
+  private readonly nextHops: NextHopResolver;
   private readonly metrics: AgentMetrics | undefined;
 
   constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string; metrics?: AgentMetrics }) {
@@ -99,6 +90,11 @@ export class Routing {
     this.run = deps.run;
     this.netns = deps.netns;
     this.metrics = deps.metrics;
+    this.nextHops = new NextHopResolver({
+      run: deps.run,
+      netns: deps.netns,
+      onResolved: (nh, r) => this.log.info({ nextHop: nh, resolved: r }, 'BGP next hop is not on a connected subnet: resolved through the kernel route to it'),
+    });
   }
 
   /** Start the speaker and the programmer with a first plan. */
@@ -117,6 +113,8 @@ export class Routing {
         for (const op of ops) this.metrics?.routeOps.inc({ op: op.type });
       },
       onError: (e) => {
+        // A refused route may be a stale next-hop resolution (the route to it changed).
+        this.nextHops.clear();
         this.log.error({ err: e }, 'route programming failed; will retry on the next change');
         this.metrics?.routeSyncs.inc({ result: 'error' });
         this.metrics?.errors.inc({ component: 'routes' });
@@ -127,6 +125,8 @@ export class Routing {
     await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
     await this.applyNat(plan);
     await this.applyTtl(plan);
+    await this.writeNodeFile(plan);
+    await this.nextHops.refreshConnected();
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
     if (this.restarting) programmer.hold();
@@ -155,7 +155,7 @@ export class Routing {
       { log: (level, msg, extra) => this.log[level](extra ?? {}, msg) },
     );
     this.speaker = speaker;
-    speaker.onRoutes(() => this.program());
+    speaker.onRoutes((_afi, changes) => this.routesChanged(changes));
     speaker.onSyncChange(() => {
       if (this.restarting && speaker.synced()) this.endRestart('every peer sent End-of-RIB');
     });
@@ -171,8 +171,9 @@ export class Routing {
     this.plan = plan;
     for (const p of plan.problems) this.log.warn({ problem: p }, 'routing configuration problem');
     if (old !== undefined && (old.asn !== plan.asn || old.routerId !== plan.routerId || old.listenPort !== plan.listenPort || old.clusterId !== plan.clusterId)) {
-      // Identity changed: sessions must be re-established with new OPENs. Handled as a graceful
-      // restart, so the kernel keeps forwarding on the routes it has until the peers resync.
+      // Identity changed: sessions must be re-established with new OPENs. Forwarding state stays.
+      // Handled as a graceful restart, so the kernel keeps forwarding on the routes it has until
+      // the peers resync.
       this.log.warn({ asn: plan.asn, routerId: plan.routerId }, 'BGP identity changed: restarting the speaker');
       this.programmer?.hold();
       this.restarting = true;
@@ -187,6 +188,9 @@ export class Routing {
     }
     if (old === undefined || JSON.stringify([old.blackholes, old.podRanges]) !== JSON.stringify([plan.blackholes, plan.podRanges])) await this.applyNat(plan);
     await this.applyTtl(plan);
+    await this.writeNodeFile(plan);
+    // New peers or addresses may change how next hops resolve.
+    this.nextHops.clear();
     this.program();
   }
 
@@ -203,6 +207,19 @@ export class Routing {
     } catch (e) {
       this.log.error({ err: e }, 'BGP TTL rules could not be applied');
       this.metrics?.errors.inc({ component: 'bgp-ttl' });
+    }
+  }
+
+  /** The CNI plugin's view of this node (DESIGN.md: "a node file the agent writes"). */
+  private async writeNodeFile(plan: RoutingPlan): Promise<void> {
+    try {
+      // plan.blackholes are exactly this Node's spec.podCIDRs.
+      if (await writeNodeFile(this.cfg.cni.nodeFile, { nodeName: this.cfg.nodeName, podCIDRs: plan.blackholes })) {
+        this.log.info({ path: this.cfg.cni.nodeFile, podCIDRs: plan.blackholes }, 'CNI node file written');
+      }
+    } catch (e) {
+      this.log.error({ err: e, path: this.cfg.cni.nodeFile }, 'CNI node file could not be written');
+      this.metrics?.errors.inc({ component: 'cni-node-file' });
     }
   }
 
@@ -225,13 +242,38 @@ export class Routing {
     this.programmer?.release();
   }
 
-  private program(): void {
-    const s = this.speaker;
+  /**
+   * Loc-RIB changes: just the changed destinations go to the programmer, unless a next hop is new
+   * (it must be resolved first) or a full recompute is pending anyway.
+   */
+  private routesChanged(changes: readonly LocRibChange<RouteAttrs>[]): void {
     const p = this.programmer;
-    if (s === undefined || p === undefined || this.plan === undefined) return;
-    // Lazily: evaluated at reconcile time over the Loc-RIB as it is then, not once per change.
-    const blackholes = this.plan.blackholes;
-    p.setDesiredSource(() => desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes }));
+    const plan = this.plan;
+    if (p === undefined || plan === undefined) return;
+    const unresolved = changes.some((c) => c.now?.multipath.some((x) => x.attrs.nextHop !== '' && !this.nextHops.known(x.attrs.nextHop)) === true);
+    if (p.fullSyncPending || unresolved) {
+      this.program();
+      return;
+    }
+    const own = new Set(plan.blackholes);
+    p.updateDesired(changes.filter((c) => !own.has(c.prefix)).map((c) => [c.prefix, desiredRoute(c.now, this.nextHops.map)] as const));
+  }
+
+  /** Something changed: the programmer recomputes the desired routes when it next reconciles. */
+  private program(): void {
+    if (this.speaker === undefined || this.programmer === undefined || this.plan === undefined) return;
+    this.programmer.setDesired(() => this.desired());
+  }
+
+  /** Desired kernel routes from the Loc-RIB now, with every next hop resolved first (next-hop.ts). */
+  private async desired(): Promise<readonly DesiredRoute[]> {
+    const s = this.speaker;
+    const plan = this.plan;
+    if (s === undefined || plan === undefined) return [];
+    const nhs: string[] = [];
+    for (const afi of [1, 2]) for (const b of s.locRib(afi)) for (const p of b.multipath) nhs.push(p.attrs.nextHop);
+    await this.nextHops.resolveAll(nhs.filter((nh) => nh !== ''));
+    return desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes: plan.blackholes, nextHops: this.nextHops.map });
   }
 
   status(): RoutingStatus {
@@ -245,24 +287,11 @@ export class Routing {
     };
   }
 
-  /** The Loc-RIB of one family with the attributes operators and tests ask about. */
-  rib(family: 4 | 6): RibEntry[] {
-    const out: RibEntry[] = [];
-    for (const b of this.speaker?.locRib(family === 4 ? 1 : 2) ?? []) {
-      const a = b.best.attrs;
-      out.push({
-        prefix: b.best.prefix,
-        from: b.best.source.key,
-        nextHops: b.multipath.map((p) => p.attrs.nextHop).filter((h) => h !== ''),
-        asPath: (a.pa.asPath ?? []).flatMap((s) => s.asns),
-        localPref: a.pa.localPref,
-        med: a.pa.med,
-        originatorId: a.pa.originatorId,
-        clusterList: a.pa.clusterList,
-        stale: b.best.stale,
-      });
-    }
-    return out.sort((x, y) => (x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0));
+  /** The Loc-RIB (of one family, or both) with the best paths' attributes. */
+  rib(family?: 4 | 6): RibEntry[] {
+    const s = this.speaker;
+    if (s === undefined) return [];
+    return ribView(family === undefined ? [...s.locRib(1), ...s.locRib(2)] : s.locRib(family === 4 ? 1 : 2));
   }
 
   async settle(): Promise<void> {

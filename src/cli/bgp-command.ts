@@ -54,7 +54,10 @@ export function registerBgpCommand(program: Command): void {
       // Loc-RIB with its attributes (?family=4|6).
       const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }), {
         '/peers': () => ({ node: cfg.nodeName, bgp: { ...routing.status(), routes: [] } }),
-        '/rib': (q) => routing.rib(q.get('family') === '6' ? 6 : 4),
+        '/rib': (q) => {
+          const f = q.get('family');
+          return routing.rib(f === '4' ? 4 : f === '6' ? 6 : undefined);
+        },
       });
       const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => {
         const st = routing.status();

@@ -75,8 +75,14 @@ export async function ipBatch(run: Runner, lines: readonly string[], opts: Netns
   await run({ ...ipArgv(['-batch', '-'], opts.netns), input: lines.join('\n') + '\n' });
 }
 
+/**
+ * Apply route ops in one `ip -force -batch -`. -force: ip goes on past a failing line (and still
+ * exits non-zero, naming it), so one route the kernel refuses does not keep every route after it
+ * in the batch out of the kernel.
+ */
 export async function applyRouteOps(run: Runner, ops: readonly RouteOp[], opts: NetnsOption = {}): Promise<void> {
-  await ipBatch(run, ops.map(renderRouteOp), opts);
+  if (ops.length === 0) return;
+  await run({ ...ipArgv(['-force', '-batch', '-'], opts.netns), input: ops.map(renderRouteOp).join('\n') + '\n' });
 }
 
 /** `ip -json ARGS`, parsed. ip prints nothing at all for some empty listings. */
@@ -171,4 +177,16 @@ export async function deleteLink(run: Runner, name: string, opts: NetnsOption = 
   if (r.exitCode === 0) return true;
   if (/Cannot find device/.test(r.stderr)) return false;
   throw new ExecError({ argv: r.argv, exitCode: r.exitCode, stderr: r.stderr });
+}
+
+/** `ip -json route get ADDR`: the kernel's route to one address (undefined: none, e.g. unreachable). */
+export async function routeGet(run: Runner, addr: string, opts: NetnsOption = {}): Promise<{ type?: string; gateway?: string; dev?: string } | undefined> {
+  try {
+    const [r] = await ipJson<{ type?: string; gateway?: string; dev?: string }>(run, ['route', 'get', addr], opts);
+    return r;
+  } catch (e) {
+    // "RTNETLINK answers: Network is unreachable" and friends: no route, which is an answer.
+    if (e instanceof ExecError) return undefined;
+    throw e;
+  }
 }

@@ -1,9 +1,9 @@
 // Desired kernel routes from the BGP Loc-RIB and the node's own podCIDRs. Pure.
 //
 // - Every best path learned from a peer becomes a route via its next hop; an ECMP set becomes one
-//   multipath route with a next hop per path. The kernel resolves the outgoing device from its
-//   connected routes; next hops that are not on a connected subnet (a peer on the same L2
-//   segment but another subnet) get `onlink` with the device named by `onlinkDevices`.
+//   multipath route with a next hop per path. Next hops the kernel cannot use as they are (not
+//   on a connected subnet) come resolved in `nextHops` (next-hop.ts); a next hop resolved as
+//   unreachable contributes nothing, and a route left with no next hop is not installed.
 // - The node's own podCIDRs get a blackhole route, so traffic to an unallocated pod IP is
 //   dropped here instead of bouncing back to the default route (and looping through the ToR).
 //   Allocated pods have /32 routes of their own (the CNI plugin's), which are more specific.
@@ -12,27 +12,39 @@
 import type { NextHop } from '../net/ip.js';
 import type { Best } from '../bgp/rib/rib.js';
 import type { RouteAttrs } from '../bgp/speaker/route-rules.js';
+import type { ResolvedNextHop } from './next-hop.js';
 import type { DesiredRoute } from './plan.js';
 
 export interface DesiredInput {
   readonly locRib: Iterable<Best<RouteAttrs>>;
   readonly blackholes: readonly string[];
-  /** Next hop address -> device, for next hops reachable on a link but outside its subnets. */
-  readonly onlinkDevices?: ReadonlyMap<string, string>;
+  /** BGP next hop -> how to reach it; absent: use it as the gateway, unchanged. */
+  readonly nextHops?: ReadonlyMap<string, ResolvedNextHop>;
+}
+
+const sameHop = (a: NextHop, b: NextHop) => a.gateway === b.gateway && a.dev === b.dev && a.onlink === b.onlink;
+
+/** The kernel route for one Loc-RIB entry (undefined: none, e.g. our own or no usable next hop). */
+export function desiredRoute(b: Best<RouteAttrs> | undefined, nextHops?: ReadonlyMap<string, ResolvedNextHop>): DesiredRoute | undefined {
+  if (b === undefined || b.best.source.key === 'local') return undefined;
+  const hops: NextHop[] = [];
+  for (const p of b.multipath) {
+    const gw = p.attrs.nextHop;
+    if (gw === '') continue;
+    const r = nextHops?.get(gw);
+    if (r?.type === 'unreachable') continue;
+    const hop = r?.hop ?? { gateway: gw };
+    // Two BGP next hops resolved through the same gateway are one kernel next hop.
+    if (!hops.some((h) => sameHop(h, hop))) hops.push(hop);
+  }
+  return hops.length > 0 ? { dst: b.best.prefix, type: 'unicast', nexthops: hops } : undefined;
 }
 
 export function desiredRoutes(input: DesiredInput): DesiredRoute[] {
   const out = new Map<string, DesiredRoute>();
   for (const b of input.locRib) {
-    if (b.best.source.key === 'local') continue;
-    const hops: NextHop[] = [];
-    for (const p of b.multipath) {
-      const gw = p.attrs.nextHop;
-      if (gw === '' || hops.some((h) => h.gateway === gw)) continue;
-      const dev = input.onlinkDevices?.get(gw);
-      hops.push(dev !== undefined ? { gateway: gw, dev, onlink: true } : { gateway: gw });
-    }
-    if (hops.length > 0) out.set(b.best.prefix, { dst: b.best.prefix, type: 'unicast', nexthops: hops });
+    const r = desiredRoute(b, input.nextHops);
+    if (r !== undefined) out.set(r.dst, r);
   }
   for (const cidr of input.blackholes) {
     // Our own podCIDR wins over anything a peer says about it.

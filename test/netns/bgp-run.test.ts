@@ -112,6 +112,7 @@ bgp:
   gracefulRestartTime: 30
   peers: [{address: ${other.ip}, asn: 64512, holdTime: 9}]
 statusSocket: ${n.socket}
+cni: {nodeFile: ${join(dir, `${n.name}-node.json`)}}
 metrics: {listen: "${n.ip}:9493"}
 `,
         );

@@ -92,7 +92,18 @@ export class Connection {
     this.ctx = { ...DEFAULT_CONTEXT, fourOctetAs: false };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      if (this.socket === socket) this.receive(chunk);
+      if (this.socket !== socket) return;
+      this.receive(chunk);
+      // Yield between chunks: libuv reads a busy socket up to 32 times per poll round, so a table
+      // load (megabytes of UPDATEs) held off timers and child processes for seconds (measured: the
+      // route programmer's `ip -batch` of the first routes completed only after 100,000 had
+      // arrived). One chunk per event-loop turn lets kernel programming overlap the load.
+      if (!socket.isPaused()) {
+        socket.pause();
+        setImmediate(() => {
+          if (!socket.destroyed) socket.resume();
+        });
+      }
     });
     socket.on('error', () => undefined); // 'close' follows and is what we act on
     socket.on('close', () => {

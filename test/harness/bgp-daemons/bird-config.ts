@@ -39,6 +39,13 @@ export function renderBirdConfig(opts: DaemonOptions, dir: string): string {
       out.push(`protocol kernel kernel${f} {`, `  ipv${f} { import none; export where source = RTS_BGP; };`, '  merge paths on;', '}');
     }
   }
+  // Multihop sessions resolve next hops recursively through an IGP table. A table of connected
+  // subnets only (the peers' link addresses are the next hops): resolving through master would
+  // let an originated /32 of a peer's address (a test's hijack) capture that peer's routes.
+  if (opts.neighbors.some((n) => n.multihop === true)) {
+    for (const f of fams) out.push(`ipv${f} table igp${f};`);
+    out.push(`protocol direct { ${fams.map((f) => `ipv${f} { table igp${f}; };`).join(' ')} }`);
+  }
   for (const f of fams) {
     out.push(`protocol static announce${f} {`, `  ipv${f};`, `  include "${birdStaticFile(dir, f)}";`, '}');
   }
@@ -55,9 +62,10 @@ export function renderBirdConfig(opts: DaemonOptions, dir: string): string {
     out.push(`  connect retry time ${CONNECT_RETRY_S}; connect delay time 1; error wait time 1, 10;`);
     if (n.gracefulRestart === true) out.push('  graceful restart on;');
     if (!ebgp) out.push('  direct;');
+    if (n.multihop === true) out.push('  multihop;');
     if (isRrClient(opts, n)) out.push(`  rr client; rr cluster id ${clusterIdOf(opts)};`);
     const policy = !ebgp ? 'import all; export all;' : opts.strictPolicy === true ? 'import none; export none;' : `import all; export ${EBGP_EXPORT};`;
-    out.push(`  ipv${f} { ${policy}${n.nextHopSelf === true ? ' next hop self;' : ''} };`, '}');
+    out.push(`  ipv${f} { ${policy}${n.nextHopSelf === true ? ' next hop self;' : ''}${n.multihop === true ? ` igp table igp${f};` : ''} };`, '}');
   });
   return `${out.join('\n')}\n`;
 }

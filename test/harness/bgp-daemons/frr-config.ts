@@ -24,11 +24,13 @@ export function renderBgpdConfig(opts: DaemonOptions, hostname: string): string 
   if (opts.strictPolicy !== true) o.push(' no bgp ebgp-requires-policy');
   o.push(' no bgp network import-check', ' no bgp default ipv4-unicast');
   if (opts.routeReflector !== undefined) o.push(` bgp cluster-id ${clusterIdOf(opts)}`);
+  if (opts.multipath === true) o.push(' bgp bestpath as-path multipath-relax');
   for (const n of opts.neighbors) {
     const a = n.address;
     o.push(` neighbor ${a} remote-as ${n.asn}`);
     if (n.port !== undefined) o.push(` neighbor ${a} port ${n.port}`);
     if (n.passive === true) o.push(` neighbor ${a} passive`);
+    if (n.multihop === true) o.push(` neighbor ${a} ebgp-multihop 8`);
     if (n.localAddress !== undefined) o.push(` neighbor ${a} update-source ${n.localAddress}`);
     const t = timersOf(opts, n);
     if (t !== undefined) o.push(` neighbor ${a} timers ${t.keepalive} ${t.hold}`);
@@ -39,6 +41,7 @@ export function renderBgpdConfig(opts: DaemonOptions, hostname: string): string 
     const ns = opts.neighbors.filter((n) => familyOf(n.address) === f);
     if (ns.length === 0) continue;
     o.push(' !', ` address-family ipv${f} unicast`);
+    if (opts.multipath === true) o.push('  maximum-paths 8');
     for (const n of ns) {
       o.push(`  neighbor ${n.address} activate`);
       if (isRrClient(opts, n)) o.push(`  neighbor ${n.address} route-reflector-client`);

@@ -28,6 +28,8 @@ export interface DaemonNeighbor {
    * out. This is how an FRR eBGP session is configured correctly under RFC 8212 (strictPolicy).
    */
   readonly policy?: { readonly in?: 'permit-all'; readonly out?: 'permit-all' };
+  /** eBGP to a peer that is not on a shared subnet (e.g. sessions to the router's loopback). */
+  readonly multihop?: boolean;
 }
 
 export interface DaemonOptions {
@@ -52,6 +54,11 @@ export interface DaemonOptions {
    * everything on every session.)
    */
   readonly strictPolicy?: boolean;
+  /**
+   * ECMP over eBGP paths from different neighbouring ASes (FRR: `maximum-paths` with
+   * `bestpath as-path multipath-relax`; BIRD merges equal paths in its kernel protocol anyway).
+   */
+  readonly multipath?: boolean;
 }
 
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Unknown';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/agent/config.js';
-import { planRouting, serviceRoutes, viewFromObjects } from '../../../src/agent/routing-plan.js';
+import { clusterId, planRouting, serviceRoutes, viewFromObjects } from '../../../src/agent/routing-plan.js';
 import { evaluatePolicy } from '../../../src/bgp/speaker/policy.js';
 import { parsePrefix } from '../../../src/bgp/wire/index.js';
 import { parseManifests } from '../../../src/k8s/manifests.js';
@@ -168,5 +168,30 @@ describe('routing objects in manifests', () => {
     );
     expect(r.objects.map((o) => o.name)).toEqual(['ok']);
     expect(r.problems.map((p) => p.reason)).toEqual(['spec.peerIP: "nope" is not an IP address', 'spec.holdTime: must be 0 or at least 3 (RFC 4271 4.2)']);
+  });
+});
+
+describe('route reflector cluster IDs', () => {
+  it('takes dotted quads and kube-router\'s 32-bit numbers, and reports anything else', () => {
+    expect(clusterId('10.0.0.42')).toBe('10.0.0.42');
+    expect(clusterId('42')).toBe('0.0.0.42');
+    expect(clusterId('4294967295')).toBe('255.255.255.255');
+    expect(clusterId('4294967296')).toBeUndefined();
+    expect(clusterId('rack-1')).toBeUndefined();
+    const rr = [node('node-a', '192.0.2.1', '10.244.1.0/24', { annotations: { 'kube-router.io/rr.server': '42' } }), three[1], three[2]];
+    const onA = planRouting(parseConfig('nodeName: node-a', { source: 't', env: {}, hostname: 'h' }), view(rr));
+    expect(onA.clusterId).toBe('0.0.0.42');
+    expect(onA.peers.map((p) => [p.address, p.routeReflectorClient])).toEqual([
+      ['192.0.2.2', true],
+      ['192.0.2.3', true],
+    ]);
+    // A client whose rr.client names the reflector's cluster in the other spelling still finds it.
+    const client = [rr[0], node('node-b', '192.0.2.2', '10.244.2.0/24', { annotations: { 'kube-router.io/rr.client': '0.0.0.42' } }), three[2]];
+    expect(planRouting(cfg(), view(client)).peers.map((p) => p.address)).toEqual(['192.0.2.1']);
+    const bad = [node('node-a', '192.0.2.1', '10.244.1.0/24', { annotations: { 'kube-router.io/rr.server': 'rack-1' } }), three[1], three[2]];
+    const p = planRouting(cfg(), view(bad));
+    expect(p.problems).toEqual(['node node-a: cluster ID "rack-1" is neither an IPv4 address nor a 32-bit number; ignored']);
+    // Not a reflector then: the full mesh stays.
+    expect(p.peers.map((x) => x.address)).toEqual(['192.0.2.1', '192.0.2.3']);
   });
 });

@@ -53,7 +53,7 @@ describe('renderRouteOp', () => {
 });
 
 describe('ip adapter', () => {
-  it('applies all ops in one ip -batch exec inside the named namespace', async () => {
+  it('applies all ops in one ip -force -batch exec inside the named namespace (a refused line does not stop the rest)', async () => {
     const f = fakeRunner();
     await applyRouteOps(
       f.run,
@@ -64,7 +64,7 @@ describe('ip adapter', () => {
       { netns: 'node-a' },
     );
     expect(f.calls).toEqual([
-      { argv: ['ip', '-n', 'node-a', '-batch', '-'], input: 'route replace blackhole 10.1.0.0/24\nroute del 10.2.0.0/24\n' },
+      { argv: ['ip', '-n', 'node-a', '-force', '-batch', '-'], input: 'route replace blackhole 10.1.0.0/24\nroute del 10.2.0.0/24\n' },
     ]);
   });
 
@@ -95,7 +95,7 @@ describe('ip adapter', () => {
     const e = err as ExecError;
     expect(e.code).toBe('EXEC_FAILED');
     expect(e.exitCode).toBe(1);
-    expect(e.argv).toEqual(['ip', '-n', 'n', '-batch', '-']);
+    expect(e.argv).toEqual(['ip', '-n', 'n', '-force', '-batch', '-']);
     expect(e.message).toContain('Command failed -:1');
   });
 });

@@ -86,6 +86,30 @@ describe('planRoutes', () => {
     expect(planRoutes(desired, observed, o)).toEqual([{ type: 'del', route: { dst: '10.244.5.0/24', protocol: 180, table: 254, metric: 0 } }]);
   });
 
+  it('accepts the device the kernel chose for a next hop given without one (no perpetual rewrite)', () => {
+    const desired: DesiredRoute[] = [
+      { dst: '20.0.0.0/24', type: 'unicast', nexthops: [{ gateway: '10.0.0.1' }] },
+      { dst: '20.0.1.0/24', type: 'unicast', nexthops: [{ gateway: '10.0.0.1' }, { gateway: '10.0.0.2' }] },
+      { dst: '20.0.2.0/24', type: 'unicast', nexthops: [{ gateway: '10.0.0.1', dev: 'eth1' }] },
+    ];
+    const observed: KernelRoute[] = [
+      { dst: '20.0.0.0/24', gateway: '10.0.0.1', dev: 'eth0', protocol: '180', metric: 20, flags: [] },
+      {
+        dst: '20.0.1.0/24',
+        protocol: '180',
+        metric: 20,
+        flags: [],
+        nexthops: [
+          { gateway: '10.0.0.2', dev: 'eth0', weight: 1, flags: [] },
+          { gateway: '10.0.0.1', dev: 'eth0', weight: 1, flags: [] },
+        ],
+      },
+      // An explicit device still has to match.
+      { dst: '20.0.2.0/24', gateway: '10.0.0.1', dev: 'eth0', protocol: '180', metric: 20, flags: [] },
+    ];
+    expect(planRoutes(desired, observed, o).map((op) => `${op.type} ${op.route.dst}`)).toEqual(['replace 20.0.2.0/24']);
+  });
+
   it('refuses a zero metric', () => {
     expect(() => planRoutes([], [], { ...o, metric: 0 })).toThrow(/metric/);
   });
