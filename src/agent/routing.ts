@@ -55,6 +55,8 @@ export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
       nextHopSelf: p.nextHopSelf,
       ...(p.sourceAddress !== undefined ? { localAddress: p.sourceAddress } : {}),
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
+      ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
+      ...(p.ttlSecurity !== undefined ? { ttlSecurityHops: p.ttlSecurity.hops } : {}),
       ...(importPolicy !== undefined ? { importPolicy } : {}),
       ...(exportPolicy !== undefined ? { exportPolicy } : {}),
     };
