@@ -2,6 +2,7 @@
 // before and after kernel tests to prove they changed nothing there. Reads only; never writes.
 
 import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 function read(argv: string[]): string {
   try {
@@ -35,4 +36,18 @@ export function rootSnapshot(): RootSnapshot {
     iptables: read(['iptables-save']).replace(/^#.*\n/gm, ''),
     ipsets: read(['ipset', 'list', '-n']),
   };
+}
+
+/**
+ * For a kernel test file: snapshot the root namespace before the file's tests and assert it is
+ * unchanged after them.
+ */
+export function guardRootNamespace(): void {
+  let before: RootSnapshot | undefined;
+  beforeAll(() => {
+    before = rootSnapshot();
+  });
+  afterAll(() => {
+    expect(rootSnapshot()).toEqual(before);
+  });
 }

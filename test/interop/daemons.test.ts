@@ -6,10 +6,10 @@
 // Every test has its own world (namespaces, processes, state dirs), so they run concurrently.
 
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonNeighbor, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { lan, type LanHost } from './lan.js';
 import { waitFib, waitLearned } from './routes-wait.js';
 
@@ -44,13 +44,7 @@ async function startAll(w: World, specs: readonly [DaemonKind, DaemonOptions][])
   return out;
 }
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<void> {
   const dirs: string[] = [];

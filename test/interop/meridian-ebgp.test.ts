@@ -3,13 +3,13 @@
 // kernel table, are withdrawn both ways, and a prefix outside the cluster's ranges never reaches
 // the kernel (the default import filter).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execRunner as run } from '../../src/net/exec.js';
 import { listRoutes } from '../../src/net/ip.js';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { lan, type LanHost } from './lan.js';
 import { waitLearned } from './routes-wait.js';
@@ -17,13 +17,7 @@ import { waitLearned } from './routes-wait.js';
 const START: Record<DaemonKind, (w: World, o: DaemonOptions) => Promise<BgpDaemon>> = { bird: startBird, frr: startFrr, gobgp: startGobgp };
 const N = 200;
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 async function kernelPrefixes(ns: string, family: 4 | 6): Promise<Set<string>> {
   const rs = await listRoutes(run, { family, protocol: 180, netns: ns });

@@ -4,11 +4,11 @@
 // every 50 ms: never missing), marks the peer as restarting meanwhile, and once BIRD's End-of-RIB
 // arrives removes exactly the routes BIRD did not announce again.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBird, prefixRange } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { watchKernel } from './fib-watch.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
@@ -17,13 +17,7 @@ import { lan, type LanHost } from './lan.js';
 const N = 60;
 const KEPT = 40;
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe('a peer restarting with graceful restart', () => {
   it('keeps its routes in the kernel until its End-of-RIB, then drops what it did not re-announce', async () => {

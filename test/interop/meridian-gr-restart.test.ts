@@ -6,11 +6,11 @@
 //   adopts them rather than deleting and re-adding);
 // - the restarted process says it took the graceful-restart path and ends it on End-of-RIB.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, prefixRange, type BgpDaemon } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { watchKernel, watchPresent } from './fib-watch.js';
 import { waitKernel } from './kernel-routes.js';
@@ -19,13 +19,7 @@ import { waitLearned } from './routes-wait.js';
 
 const POD = '10.244.1.0/24';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe('Meridian SIGKILLed and restarted', () => {
   it('keeps its routes at BIRD and FRR (helpers) and in its kernel: nothing flaps', async () => {

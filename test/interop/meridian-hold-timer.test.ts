@@ -3,11 +3,11 @@
 // removes the peer's routes from the kernel at once, graceful restart or not (RFC 4724 4.2: a hold
 // timer expiry is a real failure). The daemon is thawed before cleanup.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
@@ -17,13 +17,7 @@ const HOLD_S = 3;
 /** Hold time, plus a keepalive interval the peer may have just missed, plus polling slack. */
 const LIMIT_MS = (HOLD_S + 1.5) * 1000;
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe.concurrent.each(['bird', 'frr', 'gobgp'] as const)('a %s peer that vanishes', (kind) => {
   it(`has its routes removed within the ${HOLD_S} s hold time`, async () => {

@@ -3,11 +3,11 @@
 // NEXT_HOP is not rewritten to the peer's address; our own routes carry ours), land in Meridian's
 // kernel table via the NEXT_HOP they were sent with, and are withdrawn both ways.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
@@ -17,13 +17,7 @@ const START: Record<DaemonKind, (w: World, o: DaemonOptions) => Promise<BgpDaemo
 const AS = 64512;
 const N = 100;
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe.each(['bird', 'frr', 'gobgp'] as const)('Meridian <-> %s over iBGP', (kind) => {
   it('exchanges IPv4 and IPv6 routes with LOCAL_PREF and unchanged next hops, installs and withdraws them', async () => {

@@ -4,11 +4,11 @@
 // reflector's cluster id) and the NEXT_HOP unchanged (the other client's address), installs them via
 // that address; its own podCIDR reaches the other client the same way.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
@@ -21,13 +21,7 @@ const N = 50;
 /** Reflector kind -> the kind of the other client. */
 const OTHER: Record<DaemonKind, DaemonKind> = { bird: 'frr', frr: 'gobgp', gobgp: 'bird' };
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe.each(['bird', 'frr', 'gobgp'] as const)('Meridian as route-reflector client of %s', (kind) => {
   const other = OTHER[kind];

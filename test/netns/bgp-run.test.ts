@@ -7,23 +7,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execRunner as run } from '../../src/net/exec.js';
 import { listRoutes } from '../../src/net/ip.js';
 import type { RoutingStatus } from '../../src/agent/routing.js';
 import { withWorld, type Netns, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 
 const MERIDIAN = resolve(import.meta.dirname, '../../dist/meridian.js');
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 function status(socketPath: string): Promise<{ bgp: RoutingStatus }> {
   return new Promise((resolvePromise, reject) => {

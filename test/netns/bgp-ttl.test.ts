@@ -2,18 +2,12 @@
 // the default) cannot form a session through the router; ebgpMultihop 2 can; GTSM (RFC 5082)
 // with 2 hops accepts the peer, with 1 hop drops it.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startMeridian, type MeridianNode } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 type Extra = Record<string, unknown>;
 

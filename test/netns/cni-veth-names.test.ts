@@ -6,21 +6,15 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CniRuntime, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, NODE_IP4, ping } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { containerVethName, hostVethName } from '../../src/cni/names.js';
 import { podVethName } from '../../src/cni/pod-veth-name.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 const list = (dataDir: string): NetList => ({
   cniVersion: '1.0.0',

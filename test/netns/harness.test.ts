@@ -4,9 +4,9 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listNetns, sweepStale, withWorld, World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor, withTimeout } from '../harness/wait.js';
 
 function pidAlive(pid: number): boolean {
@@ -18,13 +18,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe('netns harness', () => {
   it('pings across a veth between two namespaces and cleans up everything', async () => {

@@ -1,7 +1,7 @@
 // src/net against the real kernel tools, each test inside namespaces it makes. Proves the adapters'
 // argv, batching and namespace handling work, and that the root namespace is never touched.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { conntrackDelete } from '../../src/net/conntrack.js';
 import { execRunner as run } from '../../src/net/exec.js';
 import { applyRouteOps, ipBatch, listAddresses, listLinks, listRoutes } from '../../src/net/ip.js';
@@ -10,15 +10,9 @@ import { ipsetRestore, ipsetSave, parseIpsetSave } from '../../src/net/ipset.js'
 import { ExecError } from '../../src/net/runner.js';
 import { sysctlGet, sysctlSet } from '../../src/net/sysctl.js';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe('execRunner', () => {
   it('reports argv, exit code and stderr of a failing command', async () => {

@@ -1,20 +1,14 @@
 // The route planner against the real kernel: apply a plan, read back our protocol's routes, and
 // plan again -- nothing may be left to do. Foreign routes to the same prefixes survive.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execRunner as run } from '../../src/net/exec.js';
 import { applyRouteOps, listRoutes } from '../../src/net/ip.js';
 import { planRoutes, type DesiredRoute } from '../../src/routes/plan.js';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 const o = { protocol: 180, table: 254, metric: 20 };
 

@@ -7,20 +7,14 @@
 // graceful-restart time that would otherwise keep it.
 
 import { readFileSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { routingLan, type LanNode } from '../harness/routing-lan.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 async function waitRoutes(n: LanNode, want: (routes: Map<string, { gateway?: string | undefined; type?: string | undefined }>) => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   await waitFor(async () => want(await ourRoutes(n.ns)), { timeoutMs, intervalMs: 100, what }).catch((e: unknown) => {

@@ -6,20 +6,14 @@
 // restart: `ip monitor route` (every kernel route event) and `ip -json route show proto 180`
 // polled every 50 ms; plus a 10 Hz ping between pods on the restarted node and another.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withWorld, type Proc } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { routingLan, type LanNode } from '../harness/routing-lan.js';
 import { cniPod, ourRoutes } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe('agent restart (SIGKILL, then start)', () => {
   it('keeps forwarding and adopts the kernel routes without a flap', async () => {

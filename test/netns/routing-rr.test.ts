@@ -5,20 +5,14 @@
 // to the owning node, not through the reflector), with ORIGINATOR_ID = the originating node and
 // CLUSTER_LIST = [0.0.0.42] (RFC 4456 8), as the status API's /rib shows.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withWorld } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { routingLan, type LanNode } from '../harness/routing-lan.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 describe('route reflector from a node annotation', () => {
   it('clients peer only with the reflector, learn each other\'s podCIDRs reflected, and their pods reach each other directly', async () => {

@@ -15,11 +15,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fibRoutes, startBird, startFrr, type BgpDaemon, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian, type MeridianNode } from '../harness/meridian-node.js';
 import { withWorld, type Netns, type World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
 
@@ -29,13 +29,7 @@ const SERVICE_RANGE = '10.96.0.0/16';
 const EXTERNAL_IP = '198.51.100.10';
 const HIJACKS = ['192.168.77.0/24', '172.16.2.2/32', '10.0.0.0/8'];
 
-let before: RootSnapshot;
-beforeAll(() => {
-  before = rootSnapshot();
-});
-afterAll(() => {
-  expect(rootSnapshot()).toEqual(before);
-});
+guardRootNamespace();
 
 interface TorNode {
   readonly ns: Netns;
