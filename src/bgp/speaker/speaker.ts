@@ -6,6 +6,10 @@
 // table). Route refresh both ways. Only configured peers may connect.
 //
 // Everything kernel-related stays outside: listeners of onRoutes() program the FIB.
+//
+// Longer than the usual ~400 lines because it is the one place the per-peer state machines meet
+// the shared RIBs; the pieces with rules of their own live beside it: route-rules.ts (RFC import
+// and export rules), policy.ts, adj-rib-out.ts (queue and packing), peer-spec.ts (config types).
 
 import { createServer, type Server, type Socket } from 'node:net';
 import {
@@ -17,14 +21,9 @@ import {
   endOfRib,
   endOfRibFamily,
   formatPrefix,
-  packAnnouncements,
-  packWithdrawals,
   parsePrefix,
   type PathAttributes,
-  type Prefix,
-  mergeAs4Path,
   SAFI_UNICAST,
-  splitAs4Path,
   updateRoutes,
   validateUpdate,
 } from '../wire/index.js';
@@ -32,66 +31,12 @@ import { LOCAL_SOURCE, Rib, type LocRibChange, type RibPath, type SourceInfo } f
 import { bgpIdToNumber, bgpIdToString } from '../fsm/collision.js';
 import type { Negotiated } from '../session/negotiate.js';
 import { Session } from '../session/session.js';
-import { ACCEPT_ALL, evaluatePolicy, type RoutePolicy } from './policy.js';
+import { AdjRibOut } from './adj-rib-out.js';
+import { mergeFromTwoOctetPeer, normaliseAddress, sessionDiffers, type PeerSpec, type PeerStatus, type SpeakerConfig } from './peer-spec.js';
+
+export { normaliseAddress, type PeerSpec, type PeerStatus, type SpeakerConfig } from './peer-spec.js';
+import { ACCEPT_ALL, evaluatePolicy } from './policy.js';
 import { exportAttributes, isLoop, toCandidate, type ExportPeer, type ExportSource, type LocalIdentity, type RouteAttrs } from './route-rules.js';
-
-export interface PeerSpec {
-  readonly address: string;
-  readonly asn: number;
-  readonly port?: number;
-  readonly passive?: boolean;
-  readonly routeReflectorClient?: boolean;
-  readonly holdTime?: number;
-  /** false, or the restart time to announce (seconds). */
-  readonly gracefulRestart?: false | { readonly restartTime: number };
-  readonly nextHopSelf?: boolean;
-  readonly localAddress?: string;
-  readonly importPolicy?: RoutePolicy;
-  readonly exportPolicy?: RoutePolicy;
-  readonly maxPrefix?: { readonly limit: number; readonly action: 'warn' | 'drop' | 'restart' };
-  /** eBGP TTL (default 1: single hop); applied to packets by the agent (routes/bgp-ttl.ts). */
-  readonly ebgpMultihop?: number;
-  /** GTSM (RFC 5082): send TTL 255, accept only from within this many hops. */
-  readonly ttlSecurityHops?: number;
-}
-
-export interface SpeakerConfig {
-  readonly asn: number;
-  readonly routerId: string;
-  readonly clusterId?: string;
-  readonly listenAddress?: string;
-  /** 0 = do not listen (tests, or every peer dialled). */
-  readonly listenPort: number;
-  readonly holdTime?: number;
-  /** Families this speaker runs; a session carries those of its address family that both sides speak. */
-  readonly families?: readonly AfiSafi[];
-  /** We restarted with forwarding state preserved (kernel routes kept): set R and F in OPEN. */
-  readonly restarting?: boolean;
-  /** Seconds a restarting peer's stale paths are kept without its End-of-RIB (FRR's stalepath-time). */
-  readonly stalePathSeconds?: number;
-  readonly connectRetrySeconds?: number;
-  /** Accept loopback next hops: only when every peer is on this host (tests, loopback labs). */
-  readonly allowLoopbackNextHop?: boolean;
-}
-
-export interface PeerStatus {
-  readonly address: string;
-  readonly asn: number;
-  readonly state: string;
-  readonly uptimeMs: number | undefined;
-  /** Prefixes the peer currently announces, accepted or not. */
-  readonly prefixesReceived: number;
-  /** Of those, accepted into the Adj-RIB-In (loop checks, import policy and max-prefix passed). */
-  readonly prefixesIn: number;
-  readonly prefixesOut: number;
-  /**
-   * Graceful restart: `peer-restarting` while we keep the peer's stale routes (helper),
-   * `negotiated` when both sides advertised it, `none` otherwise.
-   */
-  readonly gracefulRestart: 'none' | 'negotiated' | 'peer-restarting';
-  readonly lastError: string | undefined;
-  readonly hostname: string | undefined;
-}
 
 export type RoutesListener = (afi: number, changes: readonly LocRibChange<RouteAttrs>[]) => void;
 
@@ -107,10 +52,7 @@ const DEFAULT_FAMILIES: readonly AfiSafi[] = [
 interface Peer {
   spec: PeerSpec;
   session: Session;
-  /** prefix -> serialized attributes we last sent. */
-  out: Map<string, string>;
-  pendingAnnounce: Map<string, RouteAttrs>;
-  pendingWithdraw: Set<string>;
+  out: AdjRibOut;
   staleTimer?: NodeJS.Timeout | undefined;
   /** Families whose End-of-RIB we still wait for after a graceful restart of the peer. */
   awaitingEor: Set<number>;
@@ -122,11 +64,6 @@ interface Peer {
   peerGr?: NonNullable<Negotiated['peerGracefulRestart']> | undefined;
 }
 
-/** IPv4-mapped IPv6 (from a dual-stack listener) back to IPv4. */
-export function normaliseAddress(a: string | undefined): string {
-  if (a === undefined) return '';
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
-}
 
 function familyOfAddress(a: string): number {
   return a.includes(':') ? AFI_IPV6 : AFI_IPV4;
@@ -322,9 +259,7 @@ export class Speaker {
     const peer: Peer = {
       spec,
       session,
-      out: new Map(),
-      pendingAnnounce: new Map(),
-      pendingWithdraw: new Set(),
+      out: new AdjRibOut(),
       awaitingEor: new Set(),
       eorReceived: new Set(),
       rejected: new Set(),
@@ -378,8 +313,6 @@ export class Speaker {
       }
     }
     p.out.clear();
-    p.pendingAnnounce.clear();
-    p.pendingWithdraw.clear();
     p.eorReceived.clear();
     p.rejected.clear();
     this.reexport(p);
@@ -396,8 +329,6 @@ export class Speaker {
     p.rejected.clear();
     this.notifySync();
     p.out.clear();
-    p.pendingAnnounce.clear();
-    p.pendingWithdraw.clear();
     const gr = p.peerGr;
     // RFC 4724 4.2: keep the routes of exactly the families the peer's capability listed (BIRD and
     // FRR as helpers list none: their routes go at once), as stale, for its restart time.
@@ -427,7 +358,7 @@ export class Speaker {
     if (p === undefined || n === undefined) return;
     if (m.message.type === 'route-refresh') {
       // Re-send our Adj-RIB-Out for that family (RFC 2918 4).
-      for (const k of [...p.out.keys()]) if (parsePrefix(k).afi === m.message.afi) p.out.delete(k);
+      p.out.forgetFamily(m.message.afi);
       this.reexport(p, m.message.afi);
       this.flush();
       return;
@@ -561,20 +492,7 @@ export class Speaker {
         attrs = v.accepted ? { ...attrs, pa: v.attrs } : undefined;
       }
     }
-    const key = attrs === undefined ? undefined : JSON.stringify(attrs);
-    if (key === p.out.get(prefix)) {
-      // Back to what the peer already has: whatever was queued since is void.
-      p.pendingAnnounce.delete(prefix);
-      p.pendingWithdraw.delete(prefix);
-      return;
-    }
-    if (attrs === undefined) {
-      p.pendingAnnounce.delete(prefix);
-      if (p.out.has(prefix)) p.pendingWithdraw.add(prefix);
-    } else {
-      p.pendingWithdraw.delete(prefix);
-      p.pendingAnnounce.set(prefix, attrs);
-    }
+    p.out.queue(prefix, attrs);
   }
 
   private reexport(p: Peer, afi?: number): void {
@@ -584,7 +502,7 @@ export class Speaker {
       for (const b of rib.locRib()) this.queueExport(p, b.best.prefix, b.best);
     }
     // Withdraw what we sent but no longer have (policy change).
-    for (const prefix of p.out.keys()) {
+    for (const prefix of p.out.sentPrefixes()) {
       const rib = this.ribs.get(parsePrefix(prefix).afi);
       if (rib?.best(prefix) === undefined) this.queueExport(p, prefix, undefined);
     }
@@ -613,82 +531,13 @@ export class Speaker {
     this.flushScheduled = false;
     for (const p of this.peers.values()) {
       const n = p.session.negotiated;
-      if (n === undefined || (p.pendingAnnounce.size === 0 && p.pendingWithdraw.size === 0)) continue;
-      const msgs: Buffer[] = [];
-      if (p.pendingWithdraw.size > 0) {
-        const ws: Prefix[] = [...p.pendingWithdraw].map(parsePrefix);
-        msgs.push(...packWithdrawals(ws, n.ctx));
-        for (const w of p.pendingWithdraw) p.out.delete(w);
-        p.pendingWithdraw.clear();
-      }
-      const groups = new Map<string, { attrs: RouteAttrs; key: string; prefixes: Prefix[] }>();
-      for (const [prefix, attrs] of p.pendingAnnounce) {
-        const pfx = parsePrefix(prefix);
-        const key = JSON.stringify(attrs);
-        const k = `${pfx.afi}|${key}`;
-        const g = groups.get(k) ?? { attrs, key, prefixes: [] };
-        g.prefixes.push(pfx);
-        groups.set(k, g);
-      }
-      p.pendingAnnounce.clear();
-      const unsendable: Prefix[] = [];
-      for (const g of groups.values()) {
-        const afi = g.prefixes[0]?.afi ?? AFI_IPV4;
-        // RFC 6793 4.2.2: towards a 2-octet peer, AS_PATH carries AS_TRANS and AS4_PATH the real ASNs.
-        const pa = n.ctx.fourOctetAs ? g.attrs.pa : splitAs4Path(g.attrs.pa);
-        try {
-          msgs.push(
-            ...packAnnouncements(
-              {
-                afi: afi === AFI_IPV6 ? AFI_IPV6 : AFI_IPV4,
-                prefixes: g.prefixes,
-                attributes: pa,
-                nextHop: g.attrs.nextHop,
-                ...(g.attrs.linkLocalNextHop !== undefined ? { linkLocalNextHop: g.attrs.linkLocalNextHop } : {}),
-              },
-              n.ctx,
-            ),
-          );
-          for (const x of g.prefixes) p.out.set(formatPrefix(x), g.key);
-        } catch (e) {
-          // Attributes that do not fit a message (a peer's 4 KB of communities plus what we add)
-          // must not take the process down: these routes are not sent to this peer, and what it
-          // had for them is withdrawn.
-          this.log('error', 'route cannot be encoded for this peer; not advertised', { peer: normaliseAddress(p.spec.address), prefixes: g.prefixes.length, err: String(e) });
-          for (const x of g.prefixes) if (p.out.delete(formatPrefix(x))) unsendable.push(x);
-        }
-      }
-      if (unsendable.length > 0) msgs.push(...packWithdrawals(unsendable, n.ctx));
+      if (n === undefined || !p.out.pending) continue;
+      const msgs = p.out.flush(n.ctx, (prefixes, err) =>
+        this.log('error', 'route cannot be encoded for this peer; not advertised', { peer: normaliseAddress(p.spec.address), prefixes: prefixes.length, err: String(err) }),
+      );
       p.session.send(msgs);
     }
   }
 }
 
 const localSource: SourceInfo = { key: LOCAL_SOURCE, bgpId: 0, ebgp: false };
-
-/** RFC 6793 4.2.3: from a 2-octet peer, rebuild the real AS_PATH from AS_PATH and AS4_PATH. */
-function mergeFromTwoOctetPeer<T extends { attributes: PathAttributes }>(u: T, fourOctetAs: boolean): T {
-  if (fourOctetAs) return u;
-  const merged = mergeAs4Path(u.attributes);
-  const { as4Path: _p, as4Aggregator: _a, ...rest } = u.attributes;
-  return {
-    ...u,
-    attributes: {
-      ...rest,
-      ...(merged.asPath !== undefined ? { asPath: merged.asPath } : {}),
-      ...(merged.aggregator !== undefined ? { aggregator: merged.aggregator } : {}),
-    },
-  };
-}
-
-/** Changes that need a new session (OPEN content or transport). */
-function sessionDiffers(a: PeerSpec, b: PeerSpec): boolean {
-  return (
-    a.asn !== b.asn ||
-    (a.port ?? 179) !== (b.port ?? 179) ||
-    (a.passive ?? false) !== (b.passive ?? false) ||
-    (a.holdTime ?? 0) !== (b.holdTime ?? 0) ||
-    JSON.stringify(a.gracefulRestart) !== JSON.stringify(b.gracefulRestart) ||
-    a.localAddress !== b.localAddress
-  );
-}
