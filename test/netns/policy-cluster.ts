@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeObject } from '../../src/k8s/objects.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { KubeObject, Pod } from '../../src/k8s/objects.js';
 import { execRunner } from '../../src/net/exec.js';
 import type { Runner } from '../../src/net/runner.js';
 import { familyOf } from '../../src/policy/cidr.js';
@@ -21,7 +22,9 @@ import { modelFromObjects } from '../../src/policy/model.js';
 import { defaultHostInterface } from '../../src/policy/names.js';
 import type { PolicyPlan } from '../../src/policy/plan.js';
 import { applyPolicy } from '../../src/policy/writer.js';
-import type { Netns, World } from '../harness/netns.js';
+import { World, type Netns } from '../harness/netns.js';
+import { guardRootNamespace } from '../harness/root-snapshot.js';
+import { e2eObjects } from '../unit/policy/e2e-model.js';
 import { PodProber, type ProbeProtocol, type ProbeResult } from '../harness/pod-prober.js';
 
 export interface ClusterPod {
@@ -165,4 +168,37 @@ export class PolicyCluster {
     for (const p of this.pods.values()) p.prober.close();
     rmSync(this.sockDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The two-node, dual-stack x/y/z x a/b/c world of the upstream e2e model, built once per test file
+ * (the conformance and update suites share it), removed after it; the root namespace is checked
+ * unchanged. Read `world` and `cluster` inside tests, after beforeAll ran.
+ */
+export function useE2eCluster(): { readonly world: World; readonly cluster: PolicyCluster } {
+  let world: World | undefined;
+  let cluster: PolicyCluster | undefined;
+  guardRootNamespace();
+  beforeAll(async () => {
+    world = new World();
+    const pods = e2eObjects({ dualStack: true }).filter((o): o is Pod => o.kind === 'Pod');
+    cluster = await PolicyCluster.start(world, {
+      nodes: ['node-1', 'node-2'],
+      pods: pods.map((p) => ({ ns: p.namespace, name: p.name, node: p.nodeName ?? '', ips: p.podIPs })),
+    });
+  }, 120_000);
+  afterAll(async () => {
+    cluster?.close();
+    await world?.cleanup();
+  });
+  return {
+    get world(): World {
+      if (world === undefined) throw new Error('the e2e world is not set up yet');
+      return world;
+    },
+    get cluster(): PolicyCluster {
+      if (cluster === undefined) throw new Error('the e2e cluster is not set up yet');
+      return cluster;
+    },
+  };
 }

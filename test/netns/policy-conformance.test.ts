@@ -8,36 +8,16 @@
 // table (IPv4, and IPv6 where the case has no IPv4 ipBlock). SCTP: this kernel has no SCTP sockets
 // (CONFIG_IP_SCTP off), so SCTP is covered by the compile/evaluate tests only.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/k8s/manifests.js';
-import type { KubeObject, Pod } from '../../src/k8s/objects.js';
-import { World } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
+import type { KubeObject } from '../../src/k8s/objects.js';
 import { CASES, type Case } from '../unit/policy/e2e-cases.js';
 import { e2eObjects } from '../unit/policy/e2e-model.js';
 import { applyAndProbe, newTally } from './policy-check.js';
-import { PolicyCluster } from './policy-cluster.js';
+import { useE2eCluster } from './policy-cluster.js';
 
-let world: World;
-let cluster: PolicyCluster;
-let before: RootSnapshot;
+const e2e = useE2eCluster();
 const tally = newTally();
-
-beforeAll(async () => {
-  before = rootSnapshot();
-  world = new World();
-  const pods = e2eObjects({ dualStack: true }).filter((o): o is Pod => o.kind === 'Pod');
-  cluster = await PolicyCluster.start(world, {
-    nodes: ['node-1', 'node-2'],
-    pods: pods.map((p) => ({ ns: p.namespace, name: p.name, node: p.nodeName ?? '', ips: p.podIPs })),
-  });
-}, 120_000);
-
-afterAll(async () => {
-  cluster?.close();
-  await world?.cleanup();
-  expect(rootSnapshot()).toEqual(before);
-});
 
 function objectsOf(c: Pick<Case, 'policies' | 'podOverrides' | 'nsLabels'>): KubeObject[] {
   const parsed = parseManifests(c.policies, 'case.yaml');
@@ -47,7 +27,7 @@ function objectsOf(c: Pick<Case, 'policies' | 'podOverrides' | 'nsLabels'>): Kub
 
 describe('NetworkPolicy conformance: real probes on two nodes, IPv4 and IPv6', () => {
   it('no policy: everything reachable', async () => {
-    const { v4, v6 } = await applyAndProbe(cluster, objectsOf({ policies: '' }), { tally });
+    const { v4, v6 } = await applyAndProbe(e2e.cluster, objectsOf({ policies: '' }), { tally });
     expect(v4.every((r) => r.allowed) && v6.every((r) => r.allowed)).toBe(true);
   });
 
@@ -55,7 +35,7 @@ describe('NetworkPolicy conformance: real probes on two nodes, IPv4 and IPv6', (
     it(c.name, async () => {
       // IPv4 ipBlocks match nothing in IPv6, so those cases' tables are IPv4-only (the IPv6
       // probes are still checked against the IPv6 prediction).
-      await applyAndProbe(cluster, objectsOf(c), { expected: c.expect, expectedV6: !c.policies.includes('ipBlock'), tally });
+      await applyAndProbe(e2e.cluster, objectsOf(c), { expected: c.expect, expectedV6: !c.policies.includes('ipBlock'), tally });
     });
   }
 
