@@ -5,11 +5,12 @@
 // the real lock code in separate PIDs.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withLockFile } from '../../src/cni/ipam/lock.js';
 
 let dir: string;
 let child: string;
@@ -57,5 +58,48 @@ describe('lock file across processes', () => {
     const codes = await Promise.all(Array.from({ length: 40 }, () => run([lock, counter, '1'])));
     expect(codes.every((c) => c === 0)).toBe(true);
     expect(Number(await readFile(counter, 'utf8'))).toBe(40);
+  }, 60_000);
+
+  it('holders SIGKILLed at any point never leave a lock that blocks the next taker', async () => {
+    // The CI failure this guards: a kill between creating the lock and writing the PID left an
+    // empty lock that only aged out after 30 s. Now the lock appears complete or not at all.
+    const sub = join(dir, 'killed');
+    await mkdir(sub);
+    const lock = join(sub, 'lock');
+    const counter = join(sub, 'counter');
+    await writeFile(counter, '0');
+    for (let round = 0; round < 8; round++) {
+      const kids = Array.from({ length: 6 }, () => spawn(process.execPath, [child, lock, counter, '100000'], { stdio: 'ignore' }));
+      await new Promise((r) => setTimeout(r, 60 + round * 15));
+      await Promise.all(kids.map((k) => new Promise((r) => { k.on('close', r); k.kill('SIGKILL'); })));
+      const t0 = Date.now();
+      expect(await withLockFile(lock, async () => 'taken', { timeoutMs: 3_000 })).toBe('taken');
+      expect(Date.now() - t0).toBeLessThan(3_000);
+    }
+    // Only the counter remains: no lock, no private files of killed holders, no breaker file.
+    const left = (await readdir(sub)).filter((n) => n !== 'counter');
+    expect(left).toEqual([]);
+  }, 60_000);
+
+  it('the lock file is never seen without its owner PID in it', async () => {
+    const sub = join(dir, 'watched');
+    await mkdir(sub);
+    const lock = join(sub, 'lock');
+    const counter = join(sub, 'counter');
+    await writeFile(counter, '0');
+    const kids = Array.from({ length: 6 }, () => run([lock, counter, '150']));
+    let done = false;
+    void Promise.all(kids).then(() => (done = true));
+    let seen = 0;
+    const withoutPid: string[] = [];
+    while (!done) {
+      const text = await readFile(lock, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      seen++;
+      if (!/^\d+ [0-9a-f]{16}$/.test(text)) withoutPid.push(text);
+    }
+    expect(Number(await readFile(counter, 'utf8'))).toBe(900);
+    expect(seen).toBeGreaterThan(50);
+    expect(withoutPid).toEqual([]);
   }, 60_000);
 });

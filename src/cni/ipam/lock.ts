@@ -1,5 +1,8 @@
-// A cross-process lock file, because Node has no flock(2). Acquire = create the file with O_EXCL
-// ("wx") and write "<pid> <nonce>" into it; release = unlink it. A lock whose owner PID no longer
+// A cross-process lock file, because Node has no flock(2). Acquire = write "<pid> <nonce>" into a
+// private file `<path>.<pid>.<nonce>` and link(2) it to `path` (atomic, EEXIST when held), so the lock
+// never exists without its owner in it: a plugin SIGKILLed between an O_EXCL create and its write
+// once left an empty lock that only aged out after 30 s, and DELs timed out behind it. Release =
+// unlink. A private file left by a kill before the link is removed by the next holder. A lock whose owner PID no longer
 // exists (a plugin killed mid-ADD) is stale and is broken; so is one older than `staleMs` (PID
 // reuse, or an owner in another PID namespace), since no holder keeps it for more than a few
 // milliseconds.
@@ -17,7 +20,8 @@
 // BREAK_STALE_MS (breaking takes a millisecond), checked by identity the same way.
 
 import { randomBytes } from 'node:crypto';
-import { open, unlink } from 'node:fs/promises';
+import { link, open, readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { CNI_CODES, CniError } from '../errors.js';
 
 export interface LockOptions {
@@ -70,22 +74,36 @@ async function ownerOf(path: string): Promise<Owner | undefined> {
 
 const sameFile = (a: Owner, b: Owner): boolean => a.ino === b.ino && a.text === b.text;
 
-/** Create `path` exclusively with our identity in it; undefined when it exists. */
+/** Publish `path` with our identity in it; undefined when it exists. */
 async function tryCreate(path: string): Promise<string | undefined> {
-  const text = `${process.pid} ${randomBytes(8).toString('hex')}`;
-  let fh;
-  try {
-    fh = await open(path, 'wx', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw e;
-  }
+  const nonce = randomBytes(8).toString('hex');
+  const text = `${process.pid} ${nonce}`;
+  const tmp = `${path}.${process.pid}.${nonce}`;
+  const fh = await open(tmp, 'wx', 0o600);
   try {
     await fh.writeFile(text);
   } finally {
     await fh.close();
   }
-  return text;
+  try {
+    await link(tmp, path);
+    return text;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/** Private files `<path>.<pid>.<nonce>` of dead PIDs: plugins killed between write and link. */
+async function removeOrphans(path: string, isAlive: (pid: number) => boolean): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /^(?:break\.)?(\d+)\.[0-9a-f]{16}$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
+    if (m !== null && !isAlive(Number(m[1]))) await unlink(join(dirname(path), name)).catch(() => undefined);
+  }
 }
 
 /** Unlink `path` only if it is still the file `seen` (see the header for why this is safe enough). */
@@ -116,7 +134,7 @@ export async function withLockFile<T>(path: string, fn: () => Promise<T>, opts: 
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const staleMs = opts.staleMs ?? 30_000;
   const isAlive = opts.isAlive ?? pidAlive;
-  // An empty file is a holder between open and write: stale only by age.
+  // A lock without a PID (an older plugin's, killed between create and write) is stale by age only.
   const stale = (o: Owner): boolean => (o.pid !== undefined && !isAlive(o.pid)) || o.ageMs > staleMs;
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
@@ -132,6 +150,8 @@ export async function withLockFile<T>(path: string, fn: () => Promise<T>, opts: 
     await sleep(delay);
     delay = Math.min(delay * 2, 20);
   }
+  // A readdir of a directory of three files: cheap enough to do on every acquire.
+  await removeOrphans(path, isAlive);
   try {
     return await fn();
   } finally {
