@@ -22,7 +22,7 @@ import type { Datastore, DatastoreEvent, DatastoreStatus } from '../k8s/datastor
 import { WATCHED_KINDS } from '../k8s/kinds.js';
 import type { Node } from '../k8s/objects.js';
 import { compile } from '../policy/compile.js';
-import { modelFromObjects } from '../policy/model.js';
+import { modelFromObjects, type PolicyModel } from '../policy/model.js';
 import { isEmptyPlan } from '../policy/plan.js';
 import { PolicySyncer, type SyncerStatus } from '../policy/syncer.js';
 import { applyPlan, observePolicy } from '../policy/writer.js';
@@ -65,6 +65,12 @@ export interface AgentStatus {
     readonly last?: { readonly kind: string; readonly at: number; readonly durationMs: number; readonly repaired: boolean };
     readonly endpoints?: number;
   };
+  /**
+   * The newest view this agent has fully acted on: routing planned and updated, and (with policy
+   * enabled) its policy applied to the kernel. `digest` is viewDigest() of its objects, so a tool
+   * that wrote objects knows when every agent has them in force.
+   */
+  readonly applied?: { readonly version: number; readonly digest: string };
 }
 
 const timer = (ms: number, fn: () => void): Timer => {
@@ -86,6 +92,9 @@ export class Agent {
   private endpoints: number | undefined;
   private stopped = false;
   private syncerStarted = false;
+  /** Views by the policy model built from them, to map the syncer's applied model back. */
+  private readonly modelViews = new WeakMap<PolicyModel, { version: number; digest: string }>();
+  private routingApplied: { version: number; digest: string } | undefined;
 
   constructor(d: AgentDeps) {
     this.d = d;
@@ -180,13 +189,25 @@ export class Agent {
   }
 
   private async apply(s: ClusterSnapshot): Promise<void> {
-    const { cfg, log } = this.d;
     // Policy first: it never depends on our own Node, and enforcing it is never worth delaying.
-    this.syncer?.update(modelFromObjects(s.objects));
+    const model = modelFromObjects(s.objects);
+    this.modelViews.set(model, { version: s.version, digest: s.digest });
+    this.syncer?.update(model);
     if (this.syncer !== undefined && !this.syncerStarted) {
       this.syncerStarted = true;
       this.syncer.start();
     }
+    try {
+      await this.applyRouting(s);
+    } finally {
+      // Done with this view, also when routing could do nothing with it (no own Node yet, a plan
+      // error): the agent acted on everything it holds.
+      this.routingApplied = { version: s.version, digest: s.digest };
+    }
+  }
+
+  private async applyRouting(s: ClusterSnapshot): Promise<void> {
+    const { cfg, log } = this.d;
     const me = s.objects.find((o): o is Node => o.kind === 'Node' && o.name === cfg.nodeName);
     if (me === undefined) {
       this.routingProblems = [`Node ${cfg.nodeName} is not in the cluster (yet): BGP not started`];
@@ -258,7 +279,18 @@ export class Agent {
         ...(p?.last !== undefined ? { last: { kind: p.last.kind, at: p.last.at, durationMs: p.last.durationMs, repaired: p.last.repaired } } : {}),
         ...(this.endpoints !== undefined ? { endpoints: this.endpoints } : {}),
       },
+      ...(this.applied() !== undefined ? { applied: this.applied() } : {}),
     };
+  }
+
+  /** The older of what routing and policy have applied (see AgentStatus.applied). */
+  private applied(): { version: number; digest: string } | undefined {
+    const r = this.routingApplied;
+    if (this.syncer === undefined || r === undefined) return r;
+    const m = this.syncer.appliedModel();
+    const p = m !== undefined ? this.modelViews.get(m) : undefined;
+    if (p === undefined) return undefined;
+    return p.version < r.version ? p : r;
   }
 
   /** Wait until every delivered snapshot is applied and policy is idle (tests, shutdown). */

@@ -3,6 +3,7 @@
 // the content changed, so replays (a relist re-delivering what we have, a status update touching
 // fields we do not read) cost nothing downstream. No I/O, no timers: view.ts schedules.
 
+import { createHash } from 'node:crypto';
 import type { DatastoreEvent, ObjectProblem } from '../k8s/datastore.js';
 import { keyOf, type WatchedKind } from '../k8s/kinds.js';
 import type { KubeObject } from '../k8s/objects.js';
@@ -86,4 +87,24 @@ export class ClusterStore {
   count(): number {
     return this.objects.size;
   }
+
+  /** viewDigest() of the objects held, from the texts already computed. */
+  digest(): string {
+    return digestTexts([...this.objects.values()].map((v) => v.text));
+  }
+}
+
+function digestTexts(texts: string[]): string {
+  const h = createHash('sha256');
+  for (const t of texts.sort()) h.update(t).update('\n');
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * A short fingerprint of a set of decoded objects, independent of order. The agent reports the
+ * digest of the view it last applied; a tool that decodes the same sources the same way (`meridian
+ * lab` after an apply) computes the digest it expects and waits until every agent reports it.
+ */
+export function viewDigest(objects: readonly KubeObject[]): string {
+  return digestTexts(objects.map((o) => JSON.stringify(o)));
 }

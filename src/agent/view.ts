@@ -22,6 +22,8 @@ export interface Timer {
 
 export interface ClusterSnapshot {
   readonly version: number;
+  /** viewDigest(objects). */
+  readonly digest: string;
   readonly objects: readonly KubeObject[];
   readonly problems: readonly StoredProblem[];
 }
@@ -92,7 +94,7 @@ export class ClusterView {
     this.pendingSince = undefined;
     if (!this.gate().complete || this.delivered === this.store.version) return;
     this.delivered = this.store.version;
-    this.opts.onView({ version: this.store.version, objects: this.store.list(), problems: this.store.problems() });
+    this.opts.onView({ version: this.store.version, digest: this.store.digest(), objects: this.store.list(), problems: this.store.problems() });
   }
 
   stop(): void {

@@ -62,6 +62,8 @@ export class PolicySyncer {
   private needObserve = true;
   /** The IR whose plan was applied last: what the kernel holds, as far as we know. */
   private applied: CompiledPolicy | undefined;
+  /** The model whose plan was applied last, successfully. */
+  private appliedFrom: PolicyModel | undefined;
   private running: Promise<void> | undefined;
   private resyncTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
@@ -104,6 +106,11 @@ export class PolicySyncer {
   /** Resolves when no sync is running or pending. */
   async idle(): Promise<void> {
     while (this.running !== undefined) await this.running;
+  }
+
+  /** The model last applied successfully (the same object update() got), for "is X enforced yet". */
+  appliedModel(): PolicyModel | undefined {
+    return this.appliedFrom;
   }
 
   onSync(fn: (r: SyncRecord) => void): void {
@@ -156,6 +163,7 @@ export class PolicySyncer {
         // Repaired: the kernel needed changes although, by what we applied last, it needed none.
         const repaired = kind === 'resync' && !isEmptyPlan(plan) && applied !== undefined && isEmptyPlan(planDelta(applied, desired, { families }));
         this.applied = desired;
+        this.appliedFrom = model;
         this.needObserve = false;
         this.counts.syncs++;
         if (repaired) this.counts.repairs++;

@@ -6,7 +6,7 @@
 //     host end answers ARP for it with proxy_arp (proxy_delay 0, or the first ARP waits up to 0.8 s);
 //   - for IPv6 the host end holds fe80::1 and the pod's default route points there;
 //   - the node has a /32 (/128) route to the pod through the host end.
-// Each pod runs pod-agent.mjs (TCP and UDP servers on 80 and 81, and a prober). `apply` compiles
+// Each pod runs the lab pod server (TCP and UDP servers on 80 and 81, and a prober). `apply` compiles
 // the objects for each node and converges it with the real writer, like the agent would.
 
 import { mkdtempSync, rmSync } from 'node:fs';
