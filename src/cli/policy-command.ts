@@ -20,13 +20,13 @@ async function loadModel(dir: string): Promise<PolicyModel> {
   return modelFromObjects(objects);
 }
 
-function protocol(s: string): Protocol {
+export function protocol(s: string): Protocol {
   const u = s.toUpperCase();
   if (u === 'TCP' || u === 'UDP' || u === 'SCTP') return u;
   throw new PolicyQueryError(`protocol ${JSON.stringify(s)}: use TCP, UDP or SCTP`);
 }
 
-function portNumber(s: string): number {
+export function portNumber(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 65535) throw new PolicyQueryError(`port ${JSON.stringify(s)}: use a number 1-65535`);
   return Number(s);
 }
@@ -38,7 +38,7 @@ export function parsePortArg(s: string): { port: number; protocol: Protocol } {
   return { port: portNumber(p), protocol: proto === undefined ? 'TCP' : protocol(proto) };
 }
 
-function list(s: string): string[] {
+export function list(s: string): string[] {
   return s.split(',').map((x) => x.trim()).filter((x) => x !== '');
 }
 

@@ -7,6 +7,7 @@ import { registerAgentCommand } from './agent-command.js';
 import { registerBgpCommand } from './bgp-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerInstallCniCommand } from './install-cni-command.js';
+import { registerLabCommand } from './lab-command.js';
 import { registerPolicyCommand } from './policy-command.js';
 import { registerStatusCommand } from './status-command.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerPolicyCommand(program);
   registerInstallCniCommand(program);
+  registerLabCommand(program);
   // Subcommands inherit exitOverride only when it is set before they are added; set it again so
   // usage errors anywhere in the tree reach main.ts as CommanderError.
   for (const c of allCommands(program)) c.exitOverride();

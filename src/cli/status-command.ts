@@ -1,30 +1,10 @@
 // `meridian status`: what the local agent (or `meridian bgp run`) reports on its status socket.
 
-import { request } from 'node:http';
 import type { Command } from 'commander';
 import { CONFIG_DEFAULTS } from '../agent/config.js';
 import type { AgentStatus } from '../agent/agent.js';
 import type { RoutingStatus } from '../agent/routing.js';
-
-async function fetchStatus(socketPath: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/status', method: 'GET', timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer on ${socketPath}`)));
-    req.on('error', (e) => reject(new Error(`cannot reach the agent on ${socketPath}: ${e.message}`)));
-    req.end();
-  });
-}
+import { fetchStatus } from '../agent/status-client.js';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined) return '-';

@@ -1,0 +1,48 @@
+// Where the lab keeps the cluster objects. The files backend is a directory of manifests that
+// every node's agent watches (the agent's files datastore); api-backend.ts is the real
+// kube-apiserver of `lab up --apiserver`. Both answer the digest the agents will report once they
+// have applied everything (the same decoding the agent uses, then viewDigest()).
+
+import { mkdirSync } from 'node:fs';
+import { viewDigest } from '../agent/cluster-store.js';
+import type { KubeObject } from '../k8s/objects.js';
+import { readManifestDir } from '../k8s/manifests-dir.js';
+import { listObjects, refOf, removeObject, writeObject, type Doc, type DocRef } from './objects.js';
+import { objectsDir } from './nodes.js';
+import type { LabNode } from './state.js';
+
+export interface Backend {
+  /** The agent config's `datastore` section for a node. */
+  datastore(node: LabNode): Promise<Record<string, unknown>>;
+  /** Create or replace; returns problems (objects that were not stored). */
+  put(docs: readonly Doc[]): Promise<string[]>;
+  /** True when it existed. */
+  remove(ref: DocRef): Promise<boolean>;
+  namespaces(): Promise<string[]>;
+  inNamespace(namespace: string): Promise<DocRef[]>;
+  get(ref: DocRef): Promise<Doc | undefined>;
+  /** Every object, decoded exactly as the agents decode them (for digest and prediction). */
+  objects(): Promise<KubeObject[]>;
+}
+
+/** The digest every agent reports once it has applied all of the backend's objects. */
+export async function backendDigest(b: Backend): Promise<string> {
+  return viewDigest(await b.objects());
+}
+
+export function filesBackend(dir: string): Backend {
+  const objects = objectsDir(dir);
+  mkdirSync(objects, { recursive: true });
+  return {
+    datastore: () => Promise.resolve({ type: 'files', path: objects }),
+    put(docs) {
+      for (const d of docs) writeObject(objects, d);
+      return Promise.resolve([]);
+    },
+    remove: (ref) => Promise.resolve(removeObject(objects, ref)),
+    namespaces: () => Promise.resolve(listObjects(objects).filter((d) => d['kind'] === 'Namespace').map((d) => refOf(d).name)),
+    inNamespace: (ns) => Promise.resolve(listObjects(objects).map(refOf).filter((r) => r.namespace === ns)),
+    get: (ref) => Promise.resolve(listObjects(objects).find((d) => { const r = refOf(d); return r.kind === ref.kind && r.namespace === ref.namespace && r.name === ref.name; })),
+    objects: async () => (await readManifestDir(objects)).objects,
+  };
+}
