@@ -7,6 +7,7 @@ import { execRunner } from '../net/exec.js';
 import { LabError, labApply, labDelete, labDown, labNodeAdd, labNodeRemove, labUp, loadState } from '../lab/lab.js';
 import { filesBackend } from '../lab/backend.js';
 import type { LabEnv } from '../lab/nodes.js';
+import { readState } from '../lab/state.js';
 import { readManifestPath, type Doc } from '../lab/objects.js';
 import { labMatrix, labPrediction, labStatus, matrixDiff, renderLabMatrix, renderLabStatus, type ProbeOptions } from '../lab/observe.js';
 import type { RouterChoice, Topology } from '../lab/plan.js';
@@ -79,8 +80,11 @@ export function registerLabCommand(program: Command): void {
       if (!/^[a-z][a-z0-9]{0,11}$/.test(o.name)) throw new PolicyQueryError(`--name ${o.name}: 1-12 lowercase letters and digits, starting with a letter`);
       const e = env(o.dir);
       const objects = o.objects !== undefined ? manifests([o.objects]) : undefined;
+      // Checked here, not only in labUp: a failed up removes what it made, never an existing lab.
+      if (readState(e.dir) !== undefined) throw new LabError(`a lab already exists in ${e.dir}: \`meridian lab down\` first`);
+      let problems: string[];
       try {
-        await labUp(e, {
+        ({ problems } = await labUp(e, {
           name: o.name,
           nodes: Number(o.nodes),
           topology: o.topology as Topology,
@@ -88,13 +92,15 @@ export function registerLabCommand(program: Command): void {
           ipv6: o.ipv6 === true,
           apiserver: o.apiserver === true,
           ...(objects !== undefined ? { objects } : {}),
-        });
+        }));
       } catch (err) {
         process.stderr.write(`lab up failed; removing what it made\n`);
         await labDown(e).catch(() => undefined);
         throw err;
       }
       process.stdout.write(renderLabStatus(await labStatus(e, loadState(e.dir))));
+      // Manifests of --objects that could not be used were reported; the lab runs without them.
+      if (problems.length > 0) process.exitCode = 2;
       process.stderr.write('\nnext: `meridian lab matrix`, `meridian lab apply -f POLICY.yaml`, `meridian lab status`, `meridian lab down`\n');
     });
 

@@ -71,13 +71,14 @@ export function resultIps(result: Record<string, unknown>): string[] {
 }
 
 /** The network config the lab's kubelet hands the plugin on a node (what install-cni writes). */
-export function cniConfig(nodeDir: string, ipv6: boolean): Record<string, unknown> {
+export function cniConfig(nodeDir: string): Record<string, unknown> {
   return {
     cniVersion: '1.1.0',
     name: 'meridian',
     type: 'meridian-cni',
     nodeFile: join(nodeDir, 'node.json'),
-    ipam: { ranges: [[{ subnet: 'usePodCidr' }], ...(ipv6 ? [[{ subnet: 'usePodCidr' }]] : [])], dataDir: join(nodeDir, 'ipam') },
+    // One usePodCidr range set stands for every podCIDR of the node: dual-stack nodes, dual-stack pods.
+    ipam: { ranges: [[{ subnet: 'usePodCidr' }]], dataDir: join(nodeDir, 'ipam') },
   };
 }
 

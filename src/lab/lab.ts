@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { parseManifests } from '../k8s/manifests.js';
 import { stopDaemon } from '../net/daemon.js';
-import { deleteNetns } from '../net/netns.js';
+import { deleteNetns, listNetns } from '../net/netns.js';
 import type { AgentStatus } from '../agent/agent.js';
 import { fetchStatus } from '../agent/status-client.js';
 import { backendDigest, filesBackend, type Backend } from './backend.js';
@@ -95,10 +95,14 @@ async function waitConverged(env: LabEnv, s: LabState, nodes: readonly LabNode[]
   }
 }
 
-export async function labUp(env: LabEnv, o: UpOptions): Promise<LabState> {
+export async function labUp(env: LabEnv, o: UpOptions): Promise<{ state: LabState; problems: string[] }> {
   if (readState(env.dir) !== undefined) throw new LabError(`a lab already exists in ${env.dir}: \`meridian lab down\` first`);
   if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 50) throw new LabError('--nodes: 1 to 50');
   if (o.topology !== 'rr' && o.router === 'meridian') throw new LabError('--router meridian (a node as route reflector) needs --topology rr');
+  const clash = (await listNetns(env.run)).filter((n) => n.startsWith(`${o.name}-`));
+  if (clash.length > 0) {
+    throw new LabError(`namespaces ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', …' : ''} exist: another lab named ${o.name} runs (\`meridian lab down --dir ITS_DIR\`), or choose another --name`);
+  }
   const t0 = Date.now();
   mkdirSync(env.dir, { recursive: true });
   const s: LabState = {
@@ -141,10 +145,12 @@ export async function labUp(env: LabEnv, o: UpOptions): Promise<LabState> {
   t = Date.now();
   const docs = o.objects ?? defaultObjects(s.nodes.map((n) => n.plan.name));
   const r = await applyDocs(env, s, backend, docs);
+  // The default workload must come up whole; a user's manifests are reported and skipped.
+  if (o.objects === undefined && r.problems.length > 0) throw new LabError(`the default workload failed: ${r.problems.join('; ')}`);
   for (const p of r.problems) env.progress(`  skipped: ${p}`);
   env.progress(`workload: ${s.pods.length} pods wired by meridian-cni, ${r.applied.length} objects applied (${since(t)})`);
   env.progress(`lab up in ${since(t0)}`);
-  return s;
+  return { state: s, problems: r.problems };
 }
 
 export interface ApplyResult {

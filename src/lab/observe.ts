@@ -186,6 +186,7 @@ export function renderLabMatrix(m: Matrix, o: RenderOptions): string {
     }
     out.push('');
   }
+  if (m.pods.length < 2) return 'fewer than two pods: nothing to probe\n';
   const allowed = m.results.filter((r) => r.allowed).length;
   out.push(`${allowed} of ${m.results.length} allowed`);
   if (o.predicted !== undefined) out.push(differ === 0 ? `matches \`policy matrix\`'s prediction in all ${m.results.length} cells` : `${differ} cells ("!") differ from \`policy matrix\`'s prediction`);

@@ -45,11 +45,18 @@ export async function wirePod(env: LabEnv, s: LabState, namespace: string, name:
   const pod: LabPod = { namespace, name, node, netns, containerId: `${namespace}-${name}-${randomBytes(4).toString('hex')}`, ips: [], ports };
   // Recorded before anything is made, so `lab down` undoes a half-wired pod too.
   s.pods.push(pod);
-  await createNetns(env, s, netns);
-  const result = await runCni({ verb: 'ADD', nodeNetns: n.netns, podNetns: `/run/netns/${netns}`, containerId: pod.containerId, namespace, name, config: cniConfig(nodeDir(env.dir, node), s.ipv6) });
-  pod.ips = resultIps(result ?? {});
-  writeState(env.dir, s);
-  await startServer(env, s, pod);
+  try {
+    await createNetns(env, s, netns);
+    const result = await runCni({ verb: 'ADD', nodeNetns: n.netns, podNetns: `/run/netns/${netns}`, containerId: pod.containerId, namespace, name, config: cniConfig(nodeDir(env.dir, node)) });
+    pod.ips = resultIps(result ?? {});
+    writeState(env.dir, s);
+    await startServer(env, s, pod);
+  } catch (e) {
+    // As a runtime does after a failed ADD: DEL (the plugin cleans up what it half made), and
+    // the sandbox goes.
+    await unwirePod(env, s, pod).catch(() => undefined);
+    throw e;
+  }
   return pod;
 }
 
@@ -66,7 +73,7 @@ export async function unwirePod(env: LabEnv, s: LabState, pod: LabPod): Promise<
   if (pod.server !== undefined) await stopDaemon(pod.server);
   const n = s.nodes.find((x) => x.plan.name === pod.node);
   if (n !== undefined) {
-    await runCni({ verb: 'DEL', nodeNetns: n.netns, podNetns: `/run/netns/${pod.netns}`, containerId: pod.containerId, namespace: pod.namespace, name: pod.name, config: cniConfig(nodeDir(env.dir, pod.node), s.ipv6) });
+    await runCni({ verb: 'DEL', nodeNetns: n.netns, podNetns: `/run/netns/${pod.netns}`, containerId: pod.containerId, namespace: pod.namespace, name: pod.name, config: cniConfig(nodeDir(env.dir, pod.node)) });
   }
   await deleteNetns(env.run, pod.netns);
   s.pods = s.pods.filter((p) => p !== pod);

@@ -100,6 +100,26 @@ describe('meridian lab, mesh topology', () => {
     expect(upMs).toBeLessThan(45_000);
   }, 240_000);
 
+  it('dual-stack: pods get IPv4 and IPv6, and the IPv6 matrix matches the prediction under a policy', async () => {
+    const l = lab();
+    await l.run(['up', '--ipv6', '--nodes', '2']);
+    const st = await l.json<LabStatusDoc>(['status']);
+    for (const p of st.pods) expect(p.ips).toEqual([expect.stringMatching(/^10\.244\./), expect.stringMatching(/^fd00:10:244:/)]);
+    for (const n of st.nodes) expect(n.routes.map((r) => r.dst)).toEqual(expect.arrayContaining(['10.244.1.0/24', '10.244.2.0/24', 'fd00:10:244:1::/64', 'fd00:10:244:2::/64']));
+    const f = join(l.dir, 'p.yaml');
+    writeFileSync(f, POLICIES['allow-y-on-named-port'] ?? '');
+    await l.run(['apply', '-f', f]);
+    const six = await l.json<Matrix>(['matrix', '--family', '6']);
+    expect(allowedCount(six)).toBeLessThan(288);
+    expect(six).toEqual(await predicted(l.dir));
+    // A manifest that cannot be used is reported (exit 2) and the rest still applies.
+    writeFileSync(f, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: x}\nspec: {podSelector: {matchExpressions: [{key: a, operator: Bogus}]}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: w, labels: {ns: w}}\n');
+    const r = await l.run(['apply', '-f', f], { ok: false });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('NetworkPolicy x/bad');
+    expect(r.stdout).toContain('Namespace w applied');
+  }, 120_000);
+
   it('down after a SIGKILLed up removes everything up had made', async () => {
     const l = lab();
     const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../dist/meridian.js'), 'lab', 'up', '--dir', l.dir, '--name', l.name], { stdio: 'ignore' });
