@@ -34,6 +34,9 @@ const entries = [
   { in: 'src/cni/main.ts', out: 'dist/meridian-cni.cjs', format: 'cjs', banner: '#!/usr/bin/env node' },
   // The lab's (and the tests') per-pod server and prober: Node built-ins only, one per pod.
   { in: 'src/lab/pod-server-main.ts', out: 'dist/meridian-lab-pod.cjs', format: 'cjs', banner: '#!/usr/bin/env node' },
+  // The lab's byte forwarder to the API server (src/lab/forward.ts), one per node namespace:
+  // node:net only, so it starts in tens of ms.
+  { in: 'src/lab/forward-main.ts', out: 'dist/meridian-forward.mjs', format: 'esm', banner: '#!/usr/bin/env node' },
   // The policy bench (npm run bench:policy) runs the real engine from one bundle, no TS loader needed.
   { in: 'bench/policy/main.ts', out: 'dist/bench/policy.mjs', format: 'esm', banner: requireShim },
   // The BGP ingest bench (npm run bench:bgp) drives dist/meridian.js and the daemons through the

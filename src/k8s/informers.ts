@@ -39,6 +39,25 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
   return kc;
 }
 
+/**
+ * One object of a watched kind as the API server sent it (list item or watch event), decoded into
+ * the event the datastore emits: the upsert of the decoded object, the problem that makes it
+ * unusable, or nothing (an object nothing reads). Whoever wants the agent's view of a cluster
+ * (`meridian lab`, computing the digest the agents will report) decodes with this.
+ */
+export function decodeWatched(info: KindInfo, o: unknown): Extract<DatastoreEvent, { type: 'upsert' | 'invalid' }> | undefined {
+  const m = typeof o === 'object' && o !== null ? metaOf(o as KubernetesObject) : {};
+  const r = decodeApiObject(o, info.kind, info.apiVersion);
+  if (r === undefined) return undefined;
+  if ('object' in r) return { type: 'upsert', object: r.object };
+  return {
+    type: 'invalid',
+    kind: info.kind,
+    key: objectKey(info.kind, info.namespaced ? (m.namespace ?? 'default') : '', m.name ?? ''),
+    problem: { kind: info.kind, namespace: info.namespaced ? m.namespace : undefined, name: m.name, source: 'api', reason: r.reason },
+  };
+}
+
 interface Meta {
   readonly name?: string;
   readonly namespace?: string;
@@ -106,21 +125,8 @@ class KindWatcher {
 
   private upsert(o: KubernetesObject): void {
     this.st.events++;
-    const info = this.info;
-    const m = metaOf(o);
-    const key = objectKey(info.kind, info.namespaced ? (m.namespace ?? 'default') : '', m.name ?? '');
-    const r = decodeApiObject(o, info.kind, info.apiVersion);
-    if (r === undefined) return;
-    if ('object' in r) {
-      this.emit({ type: 'upsert', object: r.object });
-      return;
-    }
-    this.emit({
-      type: 'invalid',
-      kind: info.kind,
-      key,
-      problem: { kind: info.kind, namespace: info.namespaced ? m.namespace : undefined, name: m.name, source: 'api', reason: r.reason },
-    });
+    const e = decodeWatched(this.info, o);
+    if (e !== undefined) this.emit(e);
   }
 
   private failed(err: unknown): void {
