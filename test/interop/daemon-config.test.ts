@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderBirdConfig, renderBirdStatic } from '../harness/bgp-daemons/bird-config.js';
-import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce } from '../harness/bgp-daemons/frr-config.js';
-import { gobgpAddArgs, renderGobgpConfig } from '../harness/bgp-daemons/gobgp-config.js';
+import { renderBirdConfig, renderBirdStatic } from '../../src/lab/routers/bird-config.js';
+import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce } from '../../src/lab/routers/frr-config.js';
+import { gobgpAddArgs, renderGobgpConfig } from '../../src/lab/routers/gobgp-config.js';
 import { renderMrt } from '../harness/bgp-daemons/gobgp-mrt.js';
 import { prefixRange } from '../harness/bgp-daemons/prefixes.js';
-import { validateOptions } from '../harness/bgp-daemons/common.js';
+import { validateOptions } from '../../src/lab/routers/common.js';
 import type { DaemonOptions } from '../harness/bgp-daemons/types.js';
 
 const GOLDEN = new URL('fixtures/bgp-daemons/golden/', import.meta.url);
