@@ -6,6 +6,10 @@
 //   every neighbor). Its statement has no route-disposition, so the default policy still decides.
 // - GoBGP has no RFC 8212 default; strictPolicy makes the global defaults reject-route, which
 //   applies to iBGP sessions too.
+// - eBGP multihop is off unless `ebgp-multihop` is enabled: the session to a loopback never leaves
+//   Active (GoBGP sends with TTL 1).
+// - `use-multiple-paths` with `allow-multiple-as` is multipath-relax; GoBGP still marks one path
+//   best, so whoever installs routes (gobgp-fib.ts) picks the equal paths itself.
 
 import { CONNECT_RETRY_S, clusterIdOf, familyOf, isRrClient, timersOf } from './common.js';
 import type { AnnounceOptions, RouterConfig } from './types.js';
@@ -19,6 +23,7 @@ export function renderGobgpConfig(opts: RouterConfig): string {
   const nhSelf = opts.neighbors.some((n) => n.nextHopSelf === true);
   o.push('[global.apply-policy.config]', `  default-import-policy = ${q(disposition)}`, `  default-export-policy = ${q(disposition)}`);
   if (nhSelf) o.push(`  export-policy-list = ["next-hop-self"]`);
+  if (opts.multipath === true) o.push('[global.use-multiple-paths.config]', '  enabled = true', '[global.use-multiple-paths.ebgp.config]', '  allow-multiple-as = true');
   for (const n of opts.neighbors) {
     o.push('', '[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${q(n.address)}`, `    peer-as = ${n.asn}`);
     o.push('  [neighbors.timers.config]');
@@ -29,6 +34,7 @@ export function renderGobgpConfig(opts: RouterConfig): string {
     if (n.passive === true) o.push('    passive-mode = true');
     if (n.localAddress !== undefined) o.push(`    local-address = ${q(n.localAddress)}`);
     if (n.port !== undefined) o.push(`    remote-port = ${n.port}`);
+    if (n.multihop === true) o.push('  [neighbors.ebgp-multihop.config]', '    enabled = true', '    multihop-ttl = 8');
     if (isRrClient(opts, n)) {
       o.push('  [neighbors.route-reflector.config]', '    route-reflector-client = true', `    route-reflector-cluster-id = ${q(clusterIdOf(opts))}`);
     }
