@@ -37,6 +37,9 @@ const entries = [
   // The lab's byte forwarder to the API server (src/lab/forward.ts), one per node namespace:
   // node:net only, so it starts in tens of ms.
   { in: 'src/lab/forward-main.ts', out: 'dist/meridian-forward.mjs', format: 'esm', banner: '#!/usr/bin/env node' },
+  // The lab's GoBGP router has no FIB of its own; this process keeps its kernel routes in step
+  // (src/lab/routers/gobgp-fib.ts). startRouter finds it next to dist/meridian.js.
+  { in: 'src/lab/routers/gobgp-fib-main.ts', out: 'dist/meridian-gobgp-fib.mjs', format: 'esm', banner: requireShim },
   // The policy bench (npm run bench:policy) runs the real engine from one bundle, no TS loader needed.
   { in: 'bench/policy/main.ts', out: 'dist/bench/policy.mjs', format: 'esm', banner: requireShim },
   // The BGP ingest bench (npm run bench:bgp) drives dist/meridian.js and the daemons through the

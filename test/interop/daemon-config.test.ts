@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderBirdConfig, renderBirdStatic } from '../harness/bgp-daemons/bird-config.js';
-import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce } from '../harness/bgp-daemons/frr-config.js';
-import { gobgpAddArgs, renderGobgpConfig } from '../harness/bgp-daemons/gobgp-config.js';
+import { renderBirdConfig, renderBirdStatic } from '../../src/lab/routers/bird-config.js';
+import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce } from '../../src/lab/routers/frr-config.js';
+import { gobgpAddArgs, renderGobgpConfig } from '../../src/lab/routers/gobgp-config.js';
 import { renderMrt } from '../harness/bgp-daemons/gobgp-mrt.js';
 import { prefixRange } from '../harness/bgp-daemons/prefixes.js';
-import { validateOptions } from '../harness/bgp-daemons/common.js';
+import { validateOptions } from '../../src/lab/routers/common.js';
 import type { DaemonOptions } from '../harness/bgp-daemons/types.js';
+import { torConfig } from '../../src/lab/routers/router.js';
 
 const GOLDEN = new URL('fixtures/bgp-daemons/golden/', import.meta.url);
 const ns = { name: 'unused', role: 'tor' };
@@ -97,6 +98,25 @@ describe('bgp-daemons config renderers', () => {
       });
     });
   }
+
+  // The lab's ToR (src/lab/routers/router.ts): multihop from a loopback and ECMP, per daemon.
+  it('the lab ToR renders multihop and multipath for each daemon, and each checker accepts it', () => {
+    const lab = torConfig({ routerId: '172.16.0.1', asn: 65000, loopback: { 4: '172.16.0.1', 6: 'fd00:16::1' }, nodes: [{ address: '172.16.1.2', asn: 64601 }, { address: 'fd00:16:1::2', asn: 64601 }] });
+    const opts: DaemonOptions = { ...lab, ns };
+    golden('bird-lab-tor.conf', renderBirdConfig(opts, DIR));
+    golden('frr-lab-tor.conf', renderBgpdConfig(opts, 'tor'));
+    golden('gobgp-lab-tor.toml', renderGobgpConfig(opts));
+    withTmp((dir) => {
+      for (const f of [4, 6]) writeFileSync(`${dir}/announce${f}.conf`, '');
+      writeFileSync(`${dir}/bird.conf`, renderBirdConfig(opts, dir));
+      run(['bird', '-p', '-c', `${dir}/bird.conf`]);
+      writeFileSync(`${dir}/gobgpd.toml`, renderGobgpConfig(opts));
+      run(['gobgpd', '--dry-run', '-f', `${dir}/gobgpd.toml`, '-t', 'toml']);
+      writeFileSync(`${dir}/bgpd.conf`, renderBgpdConfig(opts, 'tor'));
+      chownSync(dir, Number(run(['id', '-u', 'frr']).trim()), Number(run(['id', '-g', 'frr']).trim()));
+      run(['/usr/lib/frr/bgpd', '-C', '-Z', '-f', `${dir}/bgpd.conf`, '--vty_socket', dir, '-P', '0', '-i', `${dir}/bgpd.pid`]);
+    });
+  });
 
   it('rejects options that would silently render something else', () => {
     expect(() => validateOptions({ ...tor, ipv6: false })).toThrow(/needs ipv6: true/);

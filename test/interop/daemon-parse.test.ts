@@ -6,11 +6,11 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseBirdProtocols, parseBirdRoutes } from '../harness/bgp-daemons/bird-parse.js';
+import { parseBirdProtocols, parseBirdRoutes } from '../../src/lab/routers/bird-parse.js';
 import { parseIpRouteJson } from '../harness/bgp-daemons/fib.js';
-import { parseFrrRoutes, parseFrrSummary } from '../harness/bgp-daemons/frr-parse.js';
-import { parseGobgpNeighbors, parseGobgpRib } from '../harness/bgp-daemons/gobgp-parse.js';
-import { canonicalState } from '../harness/bgp-daemons/common.js';
+import { parseFrrRoutes, parseFrrSummary } from '../../src/lab/routers/frr-parse.js';
+import { parseGobgpNeighbors, parseGobgpRib } from '../../src/lab/routers/gobgp-parse.js';
+import { canonicalState } from '../../src/lab/routers/common.js';
 
 const FIX = new URL('fixtures/bgp-daemons/', import.meta.url);
 const sample = (name: string): string => readFileSync(new URL(name, FIX), 'utf8');

@@ -7,9 +7,10 @@ import { execRunner } from '../../../src/net/exec.js';
 import type { World } from '../netns.js';
 import { stopProc, type Proc } from '../procs.js';
 import { waitFor } from '../wait.js';
-import { birdPeerNames, birdStaticFile, renderBirdConfig, renderBirdStatic } from './bird-config.js';
-import { parseBirdProtocols, parseBirdRoutes } from './bird-parse.js';
-import { checkAnnounce, createStateDir, removeStateDir, removeWithWorld, validateOptions, waitEstablishedVia, waitReady } from './common.js';
+import { birdPeerNames, birdStaticFile, renderBirdConfig, renderBirdStatic } from '../../../src/lab/routers/bird-config.js';
+import { parseBirdProtocols, parseBirdRoutes } from '../../../src/lab/routers/bird-parse.js';
+import { validateOptions } from '../../../src/lab/routers/common.js';
+import { checkAnnounce, createStateDir, removeStateDir, removeWithWorld, waitEstablishedVia, waitReady } from './common.js';
 import type { AnnounceOptions, BgpDaemon, RestartOptions, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
 
 class BirdDaemon implements BgpDaemon {

@@ -14,9 +14,10 @@ import { chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execRunner } from '../../../src/net/exec.js';
 import type { World } from '../netns.js';
 import { stopProc, type Proc } from '../procs.js';
-import { checkAnnounce, createStateDir, removeStateDir, removeWithWorld, validateOptions, waitEstablishedVia, waitReady } from './common.js';
-import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce, renderZebraConfig, type FrrAnnounced } from './frr-config.js';
-import { parseFrrRoutes, parseFrrSummary } from './frr-parse.js';
+import { validateOptions } from '../../../src/lab/routers/common.js';
+import { checkAnnounce, createStateDir, removeStateDir, removeWithWorld, waitEstablishedVia, waitReady } from './common.js';
+import { frrRouteMapName, renderBgpdConfig, renderFrrAnnounce, renderZebraConfig, type FrrAnnounced } from '../../../src/lab/routers/frr-config.js';
+import { parseFrrRoutes, parseFrrSummary } from '../../../src/lab/routers/frr-parse.js';
 import type { AnnounceOptions, BgpDaemon, RestartOptions, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
 
 const FRR_BIN = '/usr/lib/frr';

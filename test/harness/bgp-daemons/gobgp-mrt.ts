@@ -7,7 +7,7 @@
 // caller checks the RIB afterwards.
 
 import { isIPv4 } from 'node:net';
-import type { AnnounceOptions } from './types.js';
+import type { AnnounceOptions } from '../../../src/lab/routers/types.js';
 
 const TABLE_DUMP_V2 = 13;
 const PEER_INDEX_TABLE = 1;

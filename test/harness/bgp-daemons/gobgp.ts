@@ -12,11 +12,12 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { execRunner } from '../../../src/net/exec.js';
 import type { World } from '../netns.js';
 import { stopProc, type Proc } from '../procs.js';
-import { checkAnnounce, createStateDir, mapLimit, removeStateDir, removeWithWorld, validateOptions, waitEstablishedVia, waitReady } from './common.js';
-import { gobgpAddArgs, gobgpDelArgs, renderGobgpConfig } from './gobgp-config.js';
+import { validateOptions } from '../../../src/lab/routers/common.js';
+import { checkAnnounce, createStateDir, mapLimit, removeStateDir, removeWithWorld, waitEstablishedVia, waitReady } from './common.js';
+import { gobgpAddArgs, gobgpDelArgs, renderGobgpConfig } from '../../../src/lab/routers/gobgp-config.js';
 import { renderMrt } from './gobgp-mrt.js';
 import { waitFor } from '../wait.js';
-import { parseGobgpNeighbors, parseGobgpRib } from './gobgp-parse.js';
+import { parseGobgpNeighbors, parseGobgpRib } from '../../../src/lab/routers/gobgp-parse.js';
 import type { AnnounceOptions, BgpDaemon, RestartOptions, DaemonOptions, DaemonRoute, DaemonSession, Family } from './types.js';
 
 const CLI_PARALLEL = 4;

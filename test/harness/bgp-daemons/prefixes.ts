@@ -1,6 +1,6 @@
 // Test prefixes: `count` consecutive prefixes of length `len` starting at `base`, IPv4 or IPv6.
 
-import { familyOf } from './common.js';
+import { familyOf } from '../../../src/lab/routers/common.js';
 
 function toBig(addr: string): bigint {
   if (familyOf(addr) === 4) return addr.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);

@@ -1,95 +1,20 @@
 // The common face of the real BGP daemons (BIRD 2, FRR, GoBGP) that interop tests run in network
-// namespaces. Each daemon module renders its config with a pure function, parses its native CLI
-// output with pure normalisers, and keeps only process handling at the edge.
+// namespaces. Config rendering and output parsing are the lab's (src/lab/routers/, pure and
+// golden-tested); each daemon module here keeps only process handling at the edge.
 
+import type { AnnounceOptions, Family, RouterConfig, RouterKind, RouterNeighbor, RouterRoute, RouterSession } from '../../../src/lab/routers/types.js';
 import type { Netns } from '../netns.js';
 
-export type DaemonKind = 'bird' | 'frr' | 'gobgp';
-export type Family = 4 | 6;
+export type { AnnounceOptions, Family, SessionState } from '../../../src/lab/routers/types.js';
+export type DaemonKind = RouterKind;
+export type DaemonNeighbor = RouterNeighbor;
+export type DaemonSession = RouterSession;
+export type DaemonRoute = RouterRoute;
 
-export interface DaemonNeighbor {
-  /** Peer address. Its family is the family the session carries (IPv4 unicast or IPv6 unicast). */
-  readonly address: string;
-  readonly asn: number;
-  /** Never connect; wait for the peer. */
-  readonly passive?: boolean;
-  /** Route-reflector client (only with DaemonOptions.routeReflector and an iBGP neighbor). */
-  readonly rrClient?: boolean;
-  readonly nextHopSelf?: boolean;
-  /** Hold time in seconds (keepalive = hold / 3); overrides DaemonOptions.holdTime. */
-  readonly holdTime?: number;
-  /** The peer's BGP port (default 179). */
-  readonly port?: number;
-  readonly gracefulRestart?: boolean;
-  /** Source address of the session. */
-  readonly localAddress?: string;
-  /**
-   * Explicit policy on this session (FRR only): route-maps that permit everything, applied in and/or
-   * out. This is how an FRR eBGP session is configured correctly under RFC 8212 (strictPolicy).
-   */
-  readonly policy?: { readonly in?: 'permit-all'; readonly out?: 'permit-all' };
-  /** eBGP to a peer that is not on a shared subnet (e.g. sessions to the router's loopback). */
-  readonly multihop?: boolean;
-}
-
-export interface DaemonOptions {
+export interface DaemonOptions extends RouterConfig {
   readonly ns: Netns;
   /** State dir (config, sockets, pid files, logs). Default: a fresh temp dir, removed on stop. */
   readonly dir?: string;
-  readonly routerId: string;
-  readonly asn: number;
-  readonly neighbors: readonly DaemonNeighbor[];
-  readonly routeReflector?: { readonly clusterId?: string };
-  /** Install best routes in the netns FIB (BIRD: kernel protocol; FRR: zebra; GoBGP: no FIB). */
-  readonly kernel?: boolean;
-  /** Local BGP listen port (default 179). */
-  readonly listenPort?: number;
-  /** Default hold time in seconds for all neighbors (default: the daemon's own). */
-  readonly holdTime?: number;
-  /** Also run IPv6 unicast (IPv6 neighbors, IPv6 origination and FIB). */
-  readonly ipv6?: boolean;
-  /**
-   * Keep RFC 8212 behaviour on eBGP sessions: nothing is accepted or sent without policy. Without it
-   * every session imports and exports everything. (GoBGP has no RFC 8212 default; there it rejects
-   * everything on every session.)
-   */
-  readonly strictPolicy?: boolean;
-  /**
-   * ECMP over eBGP paths from different neighbouring ASes (FRR: `maximum-paths` with
-   * `bestpath as-path multipath-relax`; BIRD merges equal paths in its kernel protocol anyway).
-   */
-  readonly multipath?: boolean;
-}
-
-export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Unknown';
-
-export interface DaemonSession {
-  readonly peer: string;
-  readonly state: SessionState;
-  readonly established: boolean;
-  readonly prefixesReceived?: number;
-}
-
-export interface DaemonRoute {
-  readonly prefix: string;
-  /** BGP NEXT_HOP (IPv6: global first, then link-local if sent); [] for unspecified local next hops. */
-  readonly nextHops: string[];
-  readonly asPath: number[];
-  readonly localPref?: number;
-  readonly med?: number;
-  /** Standard communities as "asn:value". */
-  readonly communities?: string[];
-  readonly originatorId?: string;
-  readonly clusterList?: string[];
-  readonly best: boolean;
-  /** The neighbor the path came from; absent for locally originated paths. */
-  readonly from?: string;
-}
-
-export interface AnnounceOptions {
-  readonly nextHop?: string;
-  readonly communities?: readonly string[];
-  readonly med?: number;
 }
 
 export interface RestartOptions {

@@ -2,12 +2,12 @@
 // samples in test/interop/fixtures/.
 
 import { canonicalState, realNextHops } from './common.js';
-import type { DaemonRoute, DaemonSession } from './types.js';
+import type { RouterRoute, RouterSession } from './types.js';
 
 const NOISE = /^(BIRD \S+ ready\.|Table \S+:|Name\s+Proto\s+Table)/;
 
 /** `show protocols all` -> the BGP sessions. */
-export function parseBirdProtocols(text: string): DaemonSession[] {
+export function parseBirdProtocols(text: string): RouterSession[] {
   const res: { peer: string; state: string; info: string; received: number }[] = [];
   let cur: (typeof res)[number] | undefined;
   for (const line of text.split('\n')) {
@@ -50,7 +50,7 @@ interface MutableRoute {
 const HEAD = /^(\S+)?\s+(unicast|blackhole|unreachable|prohibited)\s+\[(\S+)\s+([^\]]*)\]\s*(\*)?\s*\(\d+/;
 
 /** `show route all [table T]` -> Loc-RIB paths. `peers` maps protocol names to neighbor addresses. */
-export function parseBirdRoutes(text: string, peers: ReadonlyMap<string, string> = new Map()): DaemonRoute[] {
+export function parseBirdRoutes(text: string, peers: ReadonlyMap<string, string> = new Map()): RouterRoute[] {
   const res: MutableRoute[] = [];
   let prefix = '';
   let cur: MutableRoute | undefined;

@@ -5,7 +5,7 @@
 // attrs are a list of {type, ...} keyed by the BGP attribute type code.
 
 import { canonicalState, parseCommunityNumber, realNextHops } from './common.js';
-import type { DaemonRoute, DaemonSession, SessionState } from './types.js';
+import type { RouterRoute, RouterSession, SessionState } from './types.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
@@ -20,7 +20,7 @@ function gobgpState(v: unknown): SessionState {
   return canonicalState(str(v) ?? '');
 }
 
-export function parseGobgpNeighbors(text: string): DaemonSession[] {
+export function parseGobgpNeighbors(text: string): RouterSession[] {
   return arr(JSON.parse(text.trim() === '' ? '[]' : text)).map((raw) => {
     const n = obj(raw);
     const st = obj(n['state']);
@@ -32,7 +32,7 @@ export function parseGobgpNeighbors(text: string): DaemonSession[] {
   });
 }
 
-function gobgpPath(prefix: string, p: Json): DaemonRoute {
+function gobgpPath(prefix: string, p: Json): RouterRoute {
   let asPath: number[] = [];
   let nextHops: string[] = [];
   let localPref: number | undefined;
@@ -86,10 +86,10 @@ function gobgpPath(prefix: string, p: Json): DaemonRoute {
   };
 }
 
-export function parseGobgpRib(text: string): DaemonRoute[] {
+export function parseGobgpRib(text: string): RouterRoute[] {
   const t = text.trim();
   if (t === '' || t === 'null') return [];
-  const res: DaemonRoute[] = [];
+  const res: RouterRoute[] = [];
   for (const [prefix, paths] of Object.entries(obj(JSON.parse(t)))) for (const p of arr(paths)) res.push(gobgpPath(prefix, obj(p)));
   return res;
 }

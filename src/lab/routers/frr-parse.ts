@@ -7,7 +7,7 @@
 //   ORIGINATOR_ID and CLUSTER_LIST.)
 
 import { canonicalState, realNextHops } from './common.js';
-import type { DaemonRoute, DaemonSession } from './types.js';
+import type { RouterRoute, RouterSession } from './types.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
@@ -15,8 +15,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-export function parseFrrSummary(text: string): DaemonSession[] {
-  const byPeer = new Map<string, DaemonSession>();
+export function parseFrrSummary(text: string): RouterSession[] {
+  const byPeer = new Map<string, RouterSession>();
   for (const af of Object.values(obj(JSON.parse(text === '' ? '{}' : text)))) {
     for (const [peer, raw] of Object.entries(obj(obj(af)['peers']))) {
       const p = obj(raw);
@@ -28,7 +28,7 @@ export function parseFrrSummary(text: string): DaemonSession[] {
   return [...byPeer.values()];
 }
 
-function frrPath(prefix: string, p: Json): DaemonRoute {
+function frrPath(prefix: string, p: Json): RouterRoute {
   const asPath: number[] = [];
   for (const seg of arr(obj(p['aspath'])['segments'])) for (const a of arr(obj(seg)['list'])) if (typeof a === 'number') asPath.push(a);
   const peerId = str(obj(p['peer'])['peerId']);
@@ -52,8 +52,8 @@ function frrPath(prefix: string, p: Json): DaemonRoute {
   };
 }
 
-export function parseFrrRoutes(text: string): DaemonRoute[] {
-  const res: DaemonRoute[] = [];
+export function parseFrrRoutes(text: string): RouterRoute[] {
+  const res: RouterRoute[] = [];
   for (const [prefix, entries] of Object.entries(obj(obj(JSON.parse(text === '' ? '{}' : text))['routes']))) {
     for (const e of Array.isArray(entries) ? entries : [entries]) {
       const p = obj(e);
