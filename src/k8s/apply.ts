@@ -273,6 +273,14 @@ export async function setPodStatus(kubeconfigPath: string, namespace: string, na
   if (a.status !== 200) throw new ApiError(path, a.status, failure(a));
 }
 
+/** Write a Node's status (its addresses) through the status subresource, as kubelet does. */
+export async function setNodeStatus(kubeconfigPath: string, name: string, status: Record<string, unknown>): Promise<void> {
+  const kc = loadKubeConfig(kubeconfigPath);
+  const path = `/api/v1/nodes/${encodeURIComponent(name)}/status`;
+  const a = await apiRequest(kc, path, { method: 'PATCH', body: { status }, contentType: 'application/merge-patch+json' });
+  if (a.status !== 200) throw new ApiError(path, a.status, failure(a));
+}
+
 export interface ClusterView {
   /** In key order (kind/namespace/name), as the agent's store lists them. */
   readonly objects: KubeObject[];

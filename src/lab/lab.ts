@@ -301,7 +301,7 @@ export async function labDown(env: LabEnv): Promise<boolean> {
   await Promise.all(s.pods.map((p) => (p.server !== undefined ? stopDaemon(p.server) : Promise.resolve())));
   await Promise.all(s.nodes.flatMap((n) => [n.agent, n.apiForwarder].filter((d) => d !== undefined).map((d) => stopDaemon(d, 5000))));
   if (s.routerDaemon !== undefined) await stopLabRouter(s.routerDaemon);
-  await Promise.all(s.daemons.map((d) => stopDaemon(d)));
+  for (const d of [...s.daemons].reverse()) await stopDaemon(d);
   for (const ns of [...s.namespaces].reverse()) await deleteNetns(env.run, ns);
   rmSync(env.dir, { recursive: true, force: true });
   env.progress(`lab ${s.name} removed: ${s.namespaces.length} namespaces (${since(t0)})`);

@@ -66,7 +66,7 @@ export async function labStatus(env: LabEnv, s: LabState): Promise<LabStatusDoc>
     nodes,
     ...(router !== undefined ? { routerStatus: router } : {}),
     pods: s.pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ips: [...p.ips] })).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
-    ...(s.apiserver !== undefined ? { kubeconfig: s.apiserver.kubeconfig } : {}),
+    ...(s.apiserver !== undefined ? { kubeconfig: s.apiserver.adminKubeconfig } : {}),
   };
 }
 

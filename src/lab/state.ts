@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonRef } from '../net/daemon.js';
+import type { LabControlPlane } from './control-plane.js';
 import type { NodePlan, RouterChoice, Topology } from './plan.js';
 
 export interface LabNode {
@@ -44,9 +45,9 @@ export interface LabState {
   nodes: LabNode[];
   pods: LabPod[];
   routerDaemon?: LabRouterState;
-  /** Other processes (the API bridge, etcd, kube-apiserver). */
+  /** Other processes (the API bridge, etcd, kube-apiserver), stopped in reverse order. */
   daemons: DaemonRef[];
-  apiserver?: { readonly url: string; readonly kubeconfig: string; readonly dir: string; readonly apiSocket: string };
+  apiserver?: LabControlPlane;
   /** Next node index; indices are never reused while the lab lives (addresses stay unique). */
   nextIndex: number;
   /** Where the next pod without spec.nodeName goes (round robin). */
