@@ -3,7 +3,7 @@
 // files datastore (a directory every agent watches) or, with --apiserver, a real kube-apiserver.
 // Every change returns only once every node's agent reports the view digest the lab expects.
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { parseManifests } from '../k8s/manifests.js';
 import { stopDaemon } from '../net/daemon.js';
 import { deleteNetns, listNetns } from '../net/netns.js';
@@ -105,6 +105,9 @@ export async function labUp(env: LabEnv, o: UpOptions): Promise<{ state: LabStat
   }
   const t0 = Date.now();
   mkdirSync(env.dir, { recursive: true });
+  // FRR's daemons drop to user frr and must reach their files under <dir>/router; a private
+  // (0700) state directory, as mkdtemp makes, would stop them at the door.
+  chmodSync(env.dir, 0o755);
   const s: LabState = {
     version: 1,
     name: o.name,

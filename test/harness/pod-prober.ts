@@ -3,7 +3,7 @@
 // and kept by the test world.
 
 import { resolve } from 'node:path';
-import type { ProbeProtocol, ProbeRequest, ProbeResult } from '../../src/lab/pod-server.js';
+import type { ProbeRequest, ProbeResult } from '../../src/lab/pod-server.js';
 import { ProbeClient } from '../../src/lab/probe-client.js';
 import type { Netns, World } from './netns.js';
 import { waitFor } from './wait.js';
