@@ -197,13 +197,9 @@ export class Agent {
       this.syncerStarted = true;
       this.syncer.start();
     }
-    try {
-      await this.applyRouting(s);
-    } finally {
-      // Done with this view, also when routing could do nothing with it (no own Node yet, a plan
-      // error): the agent acted on everything it holds.
-      this.routingApplied = { version: s.version, digest: s.digest };
-    }
+    // Not when routing failed to act (a kernel or speaker error): that view is not in force.
+    await this.applyRouting(s);
+    this.routingApplied = { version: s.version, digest: s.digest };
   }
 
   private async applyRouting(s: ClusterSnapshot): Promise<void> {

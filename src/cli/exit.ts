@@ -5,6 +5,7 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../agent/config.js';
 import { ManifestDirError } from '../k8s/manifests-dir.js';
 import { ExecError } from '../net/runner.js';
+import { LabInputError } from '../lab/errors.js';
 import { PolicyQueryError } from '../policy/explain.js';
 
 export const EXIT_OK = 0;
@@ -14,7 +15,7 @@ export const EXIT_USAGE = 2;
 export function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   if (e instanceof ConfigError) return EXIT_USAGE;
-  if (e instanceof PolicyQueryError || e instanceof ManifestDirError) return EXIT_USAGE;
+  if (e instanceof PolicyQueryError || e instanceof ManifestDirError || e instanceof LabInputError) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 

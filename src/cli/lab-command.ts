@@ -2,9 +2,10 @@
 // Progress goes to stderr, results to stdout. Exit 0 on success, 1 on a failure at run time, 2 on
 // bad arguments or manifests that cannot be used (the rest is applied all the same).
 
+import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { execRunner } from '../net/exec.js';
-import { LabError, labApply, labDelete, labDown, labNodeAdd, labNodeRemove, labUp, loadState } from '../lab/lab.js';
+import { LabError, labApply, labDelete, labDown, labNodeAdd, labNodeRemove, labUp, loadState, withLabLock, type ApplyResult } from '../lab/lab.js';
 import { filesBackend } from '../lab/backend.js';
 import type { LabEnv } from '../lab/nodes.js';
 import { readState } from '../lab/state.js';
@@ -46,11 +47,20 @@ function manifests(paths: readonly string[]): Doc[] {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-function report(r: { applied: string[]; problems: string[]; ms: number }, verb: string): void {
+/** A command that changes the lab, under its lock; no lab, no lock file made. */
+function locked<T>(e: LabEnv, fn: () => Promise<T>): Promise<T> {
+  loadState(e.dir);
+  return withLabLock(e.dir, fn);
+}
+
+function report(r: ApplyResult, verb: string): void {
   for (const a of r.applied) process.stdout.write(`${a} ${verb}\n`);
   for (const p of r.problems) process.stderr.write(`skipped: ${p}\n`);
+  for (const f of r.failures) process.stderr.write(`failed: ${f}\n`);
   process.stderr.write(`every agent applied it (${r.ms} ms)\n`);
-  if (r.problems.length > 0) process.exitCode = 2;
+  // A failure at run time outranks manifests that could not be used.
+  if (r.failures.length > 0) process.exitCode = 1;
+  else if (r.problems.length > 0) process.exitCode = 2;
 }
 
 function probeOptions(o: { ports: string; protocols: string; family: string; timeout?: string }): ProbeOptions {
@@ -58,6 +68,7 @@ function probeOptions(o: { ports: string; protocols: string; family: string; tim
   const protocols = list(o.protocols).map(protocol);
   if (ports.length === 0 || protocols.length === 0) throw new PolicyQueryError('--ports and --protocols need at least one value');
   if (o.family !== '4' && o.family !== '6') throw new PolicyQueryError('--family: 4 or 6');
+  if (o.timeout !== undefined && (!/^\d+$/.test(o.timeout) || Number(o.timeout) < 10 || Number(o.timeout) > 60_000)) throw new PolicyQueryError(`--timeout ${o.timeout}: milliseconds, 10-60000`);
   return { ports, protocols, family: o.family === '6' ? 6 : 4, ...(o.timeout !== undefined ? { timeoutMs: Number(o.timeout) } : {}) };
 }
 
@@ -82,22 +93,29 @@ export function registerLabCommand(program: Command): void {
       const objects = o.objects !== undefined ? manifests([o.objects]) : undefined;
       // Checked here, not only in labUp: a failed up removes what it made, never an existing lab.
       if (readState(e.dir) !== undefined) throw new LabError(`a lab already exists in ${e.dir}: \`meridian lab down\` first`);
-      let problems: string[];
-      try {
-        ({ problems } = await labUp(e, {
-          name: o.name,
-          nodes: Number(o.nodes),
-          topology: o.topology as Topology,
-          router: o.router as RouterChoice,
-          ipv6: o.ipv6 === true,
-          apiserver: o.apiserver === true,
-          ...(objects !== undefined ? { objects } : {}),
-        }));
-      } catch (err) {
-        process.stderr.write(`lab up failed; removing what it made\n`);
-        await labDown(e).catch(() => undefined);
-        throw err;
-      }
+      mkdirSync(e.dir, { recursive: true });
+      const problems = await withLabLock(e.dir, async () => {
+        try {
+          return (
+            await labUp(e, {
+              name: o.name,
+              nodes: Number(o.nodes),
+              topology: o.topology as Topology,
+              router: o.router as RouterChoice,
+              ipv6: o.ipv6 === true,
+              apiserver: o.apiserver === true,
+              ...(objects !== undefined ? { objects } : {}),
+            })
+          ).problems;
+        } catch (err) {
+          // Only what this up made: it refused to start over an existing lab or a foreign dir.
+          if (readState(e.dir) !== undefined) {
+            process.stderr.write(`lab up failed; removing what it made\n`);
+            await labDown(e).catch(() => undefined);
+          }
+          throw err;
+        }
+      });
       process.stdout.write(renderLabStatus(await labStatus(e, loadState(e.dir))));
       // Manifests of --objects that could not be used were reported; the lab runs without them.
       if (problems.length > 0) process.exitCode = 2;
@@ -107,12 +125,20 @@ export function registerLabCommand(program: Command): void {
   dirOption(lab.command('apply'))
     .description('create or update Namespaces, Pods, NetworkPolicies, BGPPeers, BGPConfiguration; returns once every agent applied them')
     .option('-f, --filename <path>', 'manifest file or directory (repeatable)', collect, [])
-    .action(async (o: { filename: string[]; dir?: string }) => report(await labApply(env(o.dir), manifests(o.filename)), 'applied'));
+    .action(async (o: { filename: string[]; dir?: string }) => {
+      const e = env(o.dir);
+      const docs = manifests(o.filename);
+      report(await locked(e, () => labApply(e, docs)), 'applied');
+    });
 
   dirOption(lab.command('delete'))
     .description('delete what the manifests name (a Namespace takes its pods and policies with it)')
     .option('-f, --filename <path>', 'manifest file or directory (repeatable)', collect, [])
-    .action(async (o: { filename: string[]; dir?: string }) => report(await labDelete(env(o.dir), manifests(o.filename)), 'deleted'));
+    .action(async (o: { filename: string[]; dir?: string }) => {
+      const e = env(o.dir);
+      const docs = manifests(o.filename);
+      report(await locked(e, () => labDelete(e, docs)), 'deleted');
+    });
 
   dirOption(lab.command('status'))
     .description('nodes (agent readiness, BGP sessions, routes), the router, the pods with their node and IPs')
@@ -152,14 +178,16 @@ export function registerLabCommand(program: Command): void {
     .description('add a node (namespace, agent; the router learns it); returns once the cluster converged')
     .argument('[name]', 'node name (default: node-N)')
     .action(async (name: string | undefined, o: { dir?: string }) => {
-      const n = await labNodeAdd(env(o.dir), name);
+      const e = env(o.dir);
+      const n = await locked(e, () => labNodeAdd(e, name));
       process.stdout.write(`node ${n.plan.name} added: ${n.plan.ip4}, pods ${n.plan.podCidrs.join(' ')}\n`);
     });
   dirOption(node.command('remove'))
     .description('remove a node: its pods are deleted, its agent stopped, its namespace removed')
     .argument('<name>')
     .action(async (name: string, o: { dir?: string }) => {
-      const gone = await labNodeRemove(env(o.dir), name);
+      const e = env(o.dir);
+      const gone = await locked(e, () => labNodeRemove(e, name));
       process.stdout.write(`node ${name} removed${gone.length > 0 ? ` with its pods ${gone.join(', ')}` : ''}\n`);
     });
 
@@ -167,6 +195,10 @@ export function registerLabCommand(program: Command): void {
     .description('remove everything the lab made (also after a crash; a second run finishes the job)')
     .action(async (o: { dir?: string }) => {
       const e = env(o.dir);
-      if (!(await labDown(e))) process.stderr.write(`no lab in ${e.dir}\n`);
+      if (readState(e.dir) === undefined) {
+        process.stderr.write(`no lab in ${e.dir}\n`);
+        return;
+      }
+      await locked(e, () => labDown(e));
     });
 }

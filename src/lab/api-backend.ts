@@ -15,9 +15,11 @@ import { refKey, refOf, type Doc, type DocRef } from './objects.js';
 import { writeState, type LabState } from './state.js';
 
 export async function startApiserver(env: LabEnv, s: LabState): Promise<void> {
-  const cp = await startLabControlPlane(join(env.dir, 'apiserver'));
+  const cp = await startLabControlPlane(join(env.dir, 'apiserver'), (d) => {
+    s.daemons.push(d);
+    writeState(env.dir, s);
+  });
   s.apiserver = cp;
-  s.daemons.push(...cp.daemons);
   writeState(env.dir, s);
 }
 
@@ -42,7 +44,7 @@ export function apiBackend(env: LabEnv, s: LabState): Backend {
       return { type: 'kubernetes', kubeconfig: await nodeKubeconfig(cp, node.plan.name, nodeDir(env.dir, node.plan.name)) };
     },
     async put(docs) {
-      if (docs.length === 0) return [];
+      if (docs.length === 0) return { applied: [], problems: [] };
       const r = await applyObjects(admin, docs.map(withoutStatus));
       const problems = r.problems.map((p) => `${p.source}: ${p.reason}`);
       for (const d of docs) {
@@ -60,7 +62,7 @@ export function apiBackend(env: LabEnv, s: LabState): Backend {
           problems.push(`${refKey(ref)} status: ${(e as Error).message}`);
         }
       }
-      return problems;
+      return { applied: r.applied, problems };
     },
     async remove(ref) {
       const apiVersion = ref.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : ref.kind === 'BGPPeer' || ref.kind === 'BGPConfiguration' ? 'meridian.io/v1' : 'v1';

@@ -7,15 +7,15 @@ import { mkdirSync } from 'node:fs';
 import { viewDigest } from '../agent/cluster-store.js';
 import type { KubeObject } from '../k8s/objects.js';
 import { readManifestDir } from '../k8s/manifests-dir.js';
-import { listObjects, refOf, removeObject, writeObject, type Doc, type DocRef } from './objects.js';
+import { listObjects, refKey, refOf, removeObject, writeObject, type Doc, type DocRef } from './objects.js';
 import { objectsDir } from './nodes.js';
 import type { LabNode } from './state.js';
 
 export interface Backend {
   /** The agent config's `datastore` section for a node. */
   datastore(node: LabNode): Promise<Record<string, unknown>>;
-  /** Create or replace; returns problems (objects that were not stored). */
-  put(docs: readonly Doc[]): Promise<string[]>;
+  /** Create or replace: what was stored (refKey) and why the rest was not. */
+  put(docs: readonly Doc[]): Promise<{ applied: string[]; problems: string[] }>;
   /** True when it existed. */
   remove(ref: DocRef): Promise<boolean>;
   namespaces(): Promise<string[]>;
@@ -37,7 +37,7 @@ export function filesBackend(dir: string): Backend {
     datastore: () => Promise.resolve({ type: 'files', path: objects }),
     put(docs) {
       for (const d of docs) writeObject(objects, d);
-      return Promise.resolve([]);
+      return Promise.resolve({ applied: docs.map((d) => refKey(refOf(d))), problems: [] });
     },
     remove: (ref) => Promise.resolve(removeObject(objects, ref)),
     namespaces: () => Promise.resolve(listObjects(objects).filter((d) => d['kind'] === 'Namespace').map((d) => refOf(d).name)),

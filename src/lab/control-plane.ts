@@ -204,9 +204,10 @@ function deployDocs(): unknown[] {
 /**
  * Start etcd, kube-apiserver and the socket bridge, detached, in `dir` (created if needed; logs,
  * certificates, credentials and etcd data go there); wait until the API server is ready; install
- * deploy/'s CRDs and RBAC. On failure everything started is stopped again.
+ * deploy/'s CRDs and RBAC. On failure everything started is stopped again. `onStarted` hears of each
+ * process as soon as it runs (the lab records it, so a killed `lab up` still has it stopped).
  */
-export async function startLabControlPlane(dir: string): Promise<LabControlPlane> {
+export async function startLabControlPlane(dir: string, onStarted: (d: DaemonRef) => void = () => undefined): Promise<LabControlPlane> {
   const bins = k8sBinaries();
   mkdirSync(dir, { recursive: true });
   const { adminToken } = writeCredentials(dir);
@@ -218,11 +219,13 @@ export async function startLabControlPlane(dir: string): Promise<LabControlPlane
     const etcdLog = join(dir, 'etcd.log');
     const etcd = startDaemon(etcdArgv(bins.etcd, dir, ports), { log: etcdLog });
     daemons.push(etcd);
+    onStarted(etcd);
     await waitDaemon(etcd, etcdLog, `etcd on port ${ports.etcdClient} to be healthy`, () => etcdHealthy(ports.etcdClient), 30_000);
 
     const apiLog = join(dir, 'kube-apiserver.log');
     const api = startDaemon(apiServerArgv(bins.apiserver, dir, ports), { log: apiLog });
     daemons.push(api);
+    onStarted(api);
     await waitDaemon(
       api,
       apiLog,
@@ -242,6 +245,7 @@ export async function startLabControlPlane(dir: string): Promise<LabControlPlane
     const bridgeLog = join(dir, 'api-bridge.log');
     const bridge = startForwarder(`unix:${cp.apiSocket}`, `tcp:127.0.0.1:${ports.api}`, { log: bridgeLog });
     daemons.push(bridge);
+    onStarted(bridge);
     await waitForwarder(bridge, bridgeLog);
     return cp;
   } catch (e) {

@@ -3,7 +3,11 @@
 // files datastore (a directory every agent watches) or, with --apiserver, a real kube-apiserver.
 // Every change returns only once every node's agent reports the view digest the lab expects.
 
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniError } from '../cni/errors.js';
+import { LabError, LabInputError } from './errors.js';
+import { withLockFile } from '../cni/ipam/lock.js';
 import { parseManifests } from '../k8s/manifests.js';
 import { stopDaemon } from '../net/daemon.js';
 import { deleteNetns, listNetns } from '../net/netns.js';
@@ -13,7 +17,7 @@ import { backendDigest, filesBackend, type Backend } from './backend.js';
 import { createFabric, createNodeNetwork, nodeDir, removeNode, startAgent, statusSocket, type LabEnv } from './nodes.js';
 import { refKey, refOf, waitApplied, type Doc, type DocRef } from './objects.js';
 import { defaultObjects, nodeObject, planNode, routingObjects, type LabOptions, type RouterChoice, type Topology } from './plan.js';
-import { podPorts, podWithStatus, scheduleNode, startServer, unwirePod, wirePod } from './pods.js';
+import { podPorts, podWithStatus, scheduleNode, unwirePod, wirePod } from './pods.js';
 import { labRouterNeeded, reconfigureRouter, startLabRouter, stopLabRouter } from './router-hooks.js';
 import { readState, writeState, type LabNode, type LabState } from './state.js';
 
@@ -28,7 +32,25 @@ export interface UpOptions {
   readonly apiserver: boolean;
 }
 
-export class LabError extends Error {}
+export { LabError, LabInputError } from './errors.js';
+
+/** What the lab writes under its directory; `down` removes these and nothing else. */
+const LAB_ENTRIES = ['lab.json', 'lab.json.tmp', 'lab.lock', 'objects', 'nodes', 'pods', 'router', 'apiserver'];
+const RESERVED_NODE_NAMES = new Set(['switch', 'tor', 'rr']);
+
+/**
+ * Serialise the commands that change a lab (two at once would each write back the state they
+ * read, and the later would drop what the earlier made). The holder of a lock whose PID is gone
+ * is taken over; a live one is waited for.
+ */
+export async function withLabLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withLockFile(join(dir, 'lab.lock'), fn, { timeoutMs: 600_000, staleMs: 24 * 3600_000 });
+  } catch (e) {
+    if (e instanceof CniError && e.message.includes('is held by pid')) throw new LabError(`another lab command is running on ${dir} (${e.message.replace(/^.*held by /, '')})`);
+    throw e;
+  }
+}
 
 const since = (t: number): string => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
@@ -97,8 +119,11 @@ async function waitConverged(env: LabEnv, s: LabState, nodes: readonly LabNode[]
 
 export async function labUp(env: LabEnv, o: UpOptions): Promise<{ state: LabState; problems: string[] }> {
   if (readState(env.dir) !== undefined) throw new LabError(`a lab already exists in ${env.dir}: \`meridian lab down\` first`);
-  if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 50) throw new LabError('--nodes: 1 to 50');
-  if (o.topology !== 'rr' && o.router === 'meridian') throw new LabError('--router meridian (a node as route reflector) needs --topology rr');
+  if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 50) throw new LabInputError('--nodes: 1 to 50');
+  if (o.topology !== 'rr' && o.router === 'meridian') throw new LabInputError('--router meridian (a node as route reflector) needs --topology rr');
+  // The directory becomes the lab's: never take over one that holds anything else.
+  const foreign = existsSync(env.dir) ? readdirSync(env.dir).filter((f) => !LAB_ENTRIES.includes(f) && !f.startsWith('lab.lock.')) : [];
+  if (foreign.length > 0) throw new LabInputError(`${env.dir} is not empty (${foreign.slice(0, 3).join(', ')}): give the lab a directory of its own with --dir`);
   const clash = (await listNetns(env.run)).filter((n) => n.startsWith(`${o.name}-`));
   if (clash.length > 0) {
     throw new LabError(`namespaces ${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', …' : ''} exist: another lab named ${o.name} runs (\`meridian lab down --dir ITS_DIR\`), or choose another --name`);
@@ -106,7 +131,8 @@ export async function labUp(env: LabEnv, o: UpOptions): Promise<{ state: LabStat
   const t0 = Date.now();
   mkdirSync(env.dir, { recursive: true });
   // FRR's daemons drop to user frr and must reach their files under <dir>/router; a private
-  // (0700) state directory, as mkdtemp makes, would stop them at the door.
+  // (0700) state directory, as mkdtemp makes, would stop them at the door. (The directory is
+  // empty or new: checked above.)
   chmodSync(env.dir, 0o755);
   const s: LabState = {
     version: 1,
@@ -149,8 +175,10 @@ export async function labUp(env: LabEnv, o: UpOptions): Promise<{ state: LabStat
   const docs = o.objects ?? defaultObjects(s.nodes.map((n) => n.plan.name));
   const r = await applyDocs(env, s, backend, docs);
   // The default workload must come up whole; a user's manifests are reported and skipped.
-  if (o.objects === undefined && r.problems.length > 0) throw new LabError(`the default workload failed: ${r.problems.join('; ')}`);
+  const bad = [...r.problems, ...r.failures];
+  if (o.objects === undefined && bad.length > 0) throw new LabError(`the default workload failed: ${bad.join('; ')}`);
   for (const p of r.problems) env.progress(`  skipped: ${p}`);
+  for (const f of r.failures) env.progress(`  failed: ${f}`);
   env.progress(`workload: ${s.pods.length} pods wired by meridian-cni, ${r.applied.length} objects applied (${since(t)})`);
   env.progress(`lab up in ${since(t0)}`);
   return { state: s, problems: r.problems };
@@ -158,7 +186,10 @@ export async function labUp(env: LabEnv, o: UpOptions): Promise<{ state: LabStat
 
 export interface ApplyResult {
   readonly applied: string[];
+  /** Manifests that could not be used: reported and skipped (exit 2). */
   readonly problems: string[];
+  /** What failed at run time: a pod that could not be wired or unwired (exit 1). */
+  readonly failures: string[];
   readonly ms: number;
 }
 
@@ -174,6 +205,15 @@ function check(s: LabState, doc: Doc, known: ReadonlySet<string>): string | unde
   if (parsed.problems.length > 0) return `${refKey(r)}: ${parsed.problems.map((p) => p.reason).join('; ')}`;
   if (r.namespace !== '' && !known.has(r.namespace)) return `${refKey(r)}: namespace ${r.namespace} does not exist`;
   if (r.kind === 'Pod') {
+    const spec = (doc['spec'] ?? {}) as { hostNetwork?: unknown; nodeName?: unknown };
+    if (spec.hostNetwork === true) return `${refKey(r)}: hostNetwork pods are not wired by CNI and the lab does not run them`;
+    const existing = s.pods.find((p) => p.namespace === r.namespace && p.name === r.name);
+    if (existing !== undefined) {
+      // As the API server says: a scheduled pod does not move.
+      if (typeof spec.nodeName === 'string' && spec.nodeName !== '' && spec.nodeName !== existing.node) return `${refKey(r)}: spec.nodeName is immutable (the pod runs on ${existing.node})`;
+      if (podPorts(doc).join() !== existing.ports.join()) return `${refKey(r)}: the containers' ports are immutable (delete the pod and apply it again)`;
+      return undefined;
+    }
     try {
       scheduleNode({ ...s, nextPodNode: s.nextPodNode }, doc);
     } catch (e) {
@@ -187,7 +227,8 @@ async function applyDocs(env: LabEnv, s: LabState, backend: Backend, docs: reado
   const t0 = Date.now();
   const problems: string[] = [];
   const applied: string[] = [];
-  const known = new Set(await backend.namespaces());
+  // `default` always exists, as in every cluster.
+  const known = new Set(['default', ...(await backend.namespaces())]);
   for (const d of docs) if (refOf(d).kind === 'Namespace') known.add(refOf(d).name);
   const ok: Doc[] = [];
   for (const d of docs) {
@@ -196,30 +237,28 @@ async function applyDocs(env: LabEnv, s: LabState, backend: Backend, docs: reado
     else ok.push(d);
   }
   ok.sort((a, b) => KIND_ORDER.indexOf(refOf(a).kind) - KIND_ORDER.indexOf(refOf(b).kind));
-  const others = ok.filter((d) => refOf(d).kind !== 'Pod');
-  problems.push(...(await backend.put(others)));
-  applied.push(...others.map((d) => refKey(refOf(d))));
+  const failures: string[] = [];
+  const others = await backend.put(ok.filter((d) => refOf(d).kind !== 'Pod'));
+  applied.push(...others.applied);
+  problems.push(...others.problems);
   const pods = ok.filter((d) => refOf(d).kind === 'Pod');
   await mapLimit(pods, 3, async (d) => {
     const r = refOf(d);
-    try {
-      let pod = s.pods.find((p) => p.namespace === r.namespace && p.name === r.name);
-      const ports = podPorts(d);
-      if (pod === undefined) {
-        pod = await wirePod(env, s, r.namespace, r.name, scheduleNode(s, d), ports);
-      } else if (pod.ports.join() !== ports.join()) {
-        if (pod.server !== undefined) await stopDaemon(pod.server);
-        pod.ports = ports;
-        await startServer(env, s, pod);
+    let pod = s.pods.find((p) => p.namespace === r.namespace && p.name === r.name);
+    if (pod === undefined) {
+      try {
+        pod = await wirePod(env, s, r.namespace, r.name, scheduleNode(s, d), podPorts(d));
+      } catch (e) {
+        failures.push(`${refKey(r)}: ${(e as Error).message}`);
+        return;
       }
-      problems.push(...(await backend.put([podWithStatus(d, pod)])));
-      applied.push(refKey(r));
-    } catch (e) {
-      problems.push(`${refKey(r)}: ${(e as Error).message}`);
     }
+    const put = await backend.put([podWithStatus(d, pod)]);
+    applied.push(...put.applied);
+    problems.push(...put.problems);
   });
   await waitApplied(sockets(env, s), () => backendDigest(backend));
-  return { applied, problems, ms: Date.now() - t0 };
+  return { applied, problems, failures, ms: Date.now() - t0 };
 }
 
 export async function labApply(env: LabEnv, docs: readonly Doc[]): Promise<ApplyResult> {
@@ -244,23 +283,33 @@ export async function labDelete(env: LabEnv, docs: readonly Doc[]): Promise<Appl
     // Deleting a namespace deletes what is in it, as the namespace controller does.
     if (r.kind === 'Namespace') refs.push(...(await backend.inNamespace(r.name)));
   }
+  const failures: string[] = [];
+  const kept = new Set<string>();
   for (const r of refs) {
     if (r.kind === 'Pod') {
       const pod = s.pods.find((p) => p.namespace === r.namespace && p.name === r.name);
-      if (pod !== undefined) await unwirePod(env, s, pod).catch((e: unknown) => problems.push(`${refKey(r)}: ${(e as Error).message}`));
+      if (pod === undefined) continue;
+      try {
+        await unwirePod(env, s, pod);
+      } catch (e) {
+        // The pod keeps its object (and its state entry) so a later delete or `down` retries it.
+        failures.push(`${refKey(r)}: ${(e as Error).message}`);
+        kept.add(refKey(r));
+      }
     }
   }
-  for (const r of refs) if (await backend.remove(r)) deleted.push(refKey(r));
+  for (const r of refs) if (!kept.has(refKey(r)) && (await backend.remove(r))) deleted.push(refKey(r));
   await waitApplied(sockets(env, s), () => backendDigest(backend));
-  return { applied: deleted, problems, ms: Date.now() - t0 };
+  return { applied: deleted, problems, failures, ms: Date.now() - t0 };
 }
 
 export async function labNodeAdd(env: LabEnv, name?: string): Promise<LabNode> {
   const s = loadState(env.dir);
   const index = s.nextIndex;
   const nodeName = name ?? `node-${index}`;
-  if (s.nodes.some((n) => n.plan.name === nodeName)) throw new LabError(`node ${nodeName} exists`);
-  if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(nodeName)) throw new LabError(`node name ${nodeName}: lowercase letters, digits and '-', at most 32`);
+  if (s.nodes.some((n) => n.plan.name === nodeName)) throw new LabInputError(`node ${nodeName} exists`);
+  if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(nodeName)) throw new LabInputError(`node name ${nodeName}: lowercase letters, digits and '-', at most 32`);
+  if (RESERVED_NODE_NAMES.has(nodeName)) throw new LabInputError(`node name ${nodeName}: reserved for the lab's own namespaces`);
   s.nextIndex++;
   const node = await createNodeNetwork(env, s, planNode(labOptions(s), nodeName, index));
   if (labRouterNeeded(s)) await reconfigureRouter(env, s);
@@ -276,7 +325,10 @@ export async function labNodeAdd(env: LabEnv, name?: string): Promise<LabNode> {
 export async function labNodeRemove(env: LabEnv, name: string): Promise<string[]> {
   const s = loadState(env.dir);
   const node = s.nodes.find((n) => n.plan.name === name);
-  if (node === undefined) throw new LabError(`no lab node ${name} (${s.nodes.map((n) => n.plan.name).join(', ')})`);
+  if (node === undefined) throw new LabInputError(`no lab node ${name} (${s.nodes.map((n) => n.plan.name).join(', ')})`);
+  if (s.topology === 'rr' && s.router === 'meridian' && node.plan.index === 1) {
+    throw new LabInputError(`${name} is the route reflector of this lab (--router meridian): with the mesh off, removing it would partition the cluster`);
+  }
   const backend = await backendOf(env, s);
   const gone: string[] = [];
   for (const pod of s.pods.filter((p) => p.node === name)) {
@@ -296,17 +348,21 @@ export async function labNodeRemove(env: LabEnv, name: string): Promise<string[]
 /** Remove everything the state names; idempotent, and fine after a crash at any point. */
 export async function labDown(env: LabEnv): Promise<boolean> {
   const s = readState(env.dir);
-  if (s === undefined) {
-    rmSync(env.dir, { recursive: true, force: true });
-    return false;
-  }
+  if (s === undefined) return false;
   const t0 = Date.now();
   await Promise.all(s.pods.map((p) => (p.server !== undefined ? stopDaemon(p.server) : Promise.resolve())));
   await Promise.all(s.nodes.flatMap((n) => [n.agent, n.apiForwarder].filter((d) => d !== undefined).map((d) => stopDaemon(d, 5000))));
   if (s.routerDaemon !== undefined) await stopLabRouter(s.routerDaemon);
   for (const d of [...s.daemons].reverse()) await stopDaemon(d);
   for (const ns of [...s.namespaces].reverse()) await deleteNetns(env.run, ns);
-  rmSync(env.dir, { recursive: true, force: true });
+  for (const f of LAB_ENTRIES.filter((e) => e !== 'lab.json')) rmSync(join(env.dir, f), { recursive: true, force: true });
+  // The state file last: until here a second `down` can finish the job.
+  rmSync(join(env.dir, 'lab.json'), { force: true });
+  try {
+    rmdirSync(env.dir);
+  } catch {
+    // Not empty (someone else's files) or already gone: leave it.
+  }
   env.progress(`lab ${s.name} removed: ${s.namespaces.length} namespaces (${since(t0)})`);
   return true;
 }

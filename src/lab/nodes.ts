@@ -28,11 +28,23 @@ export const objectsDir = (dir: string): string => join(dir, 'objects');
 export const nodeDir = (dir: string, node: string): string => join(dir, 'nodes', node);
 export const statusSocket = (dir: string, node: string): string => join(nodeDir(dir, node), 'status.sock');
 
-/** Create a namespace, recording it first (a crash between the two still gets it removed). */
+/**
+ * Create a namespace, recording it first (a crash between the two still gets it removed). A name
+ * the lab already holds is refused before anything is recorded, and so is one that exists
+ * outside the lab (`ip netns add` fails): then it is dropped from the record again, so nothing
+ * of the lab ever removes a namespace it did not make.
+ */
 export async function createNetns(env: LabEnv, s: LabState, name: string): Promise<void> {
-  if (!s.namespaces.includes(name)) s.namespaces.push(name);
+  if (s.namespaces.includes(name)) throw new Error(`namespace ${name} is already one of this lab's`);
+  s.namespaces.push(name);
   writeState(env.dir, s);
-  await addNetns(env.run, name);
+  try {
+    await addNetns(env.run, name);
+  } catch (e) {
+    s.namespaces = s.namespaces.filter((n) => n !== name);
+    writeState(env.dir, s);
+    throw e;
+  }
 }
 
 /** The shared parts of a topology: the switch (mesh, rr) or the ToR namespace with its loopback. */

@@ -14,6 +14,7 @@ import { ProbeClient } from './probe-client.js';
 import { routerStatus } from './router-hooks.js';
 import type { LabState } from './state.js';
 import type { Backend } from './backend.js';
+import { LabInputError } from './errors.js';
 
 export interface LabStatusDoc {
   readonly name: string;
@@ -104,6 +105,8 @@ export interface ObservedMatrix extends Matrix {
 export const cellKey = (r: Pick<MatrixResult, 'from' | 'to' | 'port' | 'protocol'>): string => `${r.protocol}/${r.port} ${r.from}>${r.to}`;
 
 export async function labMatrix(env: LabEnv, s: LabState, o: ProbeOptions): Promise<ObservedMatrix> {
+  const unprobed = o.protocols.filter((p) => p !== 'TCP' && p !== 'UDP');
+  if (unprobed.length > 0) throw new LabInputError(`--protocols ${unprobed.join(',')}: the pods probe TCP and UDP only`);
   const t0 = Date.now();
   const pods = [...s.pods].filter((p) => p.server !== undefined && p.ips.length > 0).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   const key = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
@@ -118,15 +121,12 @@ export async function labMatrix(env: LabEnv, s: LabState, o: ProbeOptions): Prom
           for (const to of pods) {
             if (from === to) continue;
             const host = to.ips.find((ip) => ip.includes(':') === (o.family === 6));
-            if (host === undefined) throw new Error(`${key(to)} has no IPv${o.family} address`);
+            if (host === undefined) throw new LabInputError(`${key(to)} has no IPv${o.family} address${o.family === 6 ? ' (is the lab dual-stack? `lab up --ipv6`)' : ''}`);
             const cell = { from: key(from), to: key(to), port, protocol, allowed: false };
             cells.push(cell);
-            if (protocol !== 'TCP' && protocol !== 'UDP') {
-              why[cellKey(cell)] = `${protocol} is not probed`;
-              continue;
-            }
+            const proto = protocol as 'TCP' | 'UDP';
             jobs.push(
-              (clients.get(key(from)) as ProbeClient).probe({ host, port, proto: protocol, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) }).then((r) => {
+              (clients.get(key(from)) as ProbeClient).probe({ host, port, proto, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) }).then((r) => {
                 cell.allowed = r.ok;
                 if (!r.ok) why[cellKey(cell)] = r.why;
               }),

@@ -35,8 +35,11 @@ export function scheduleNode(s: LabState, doc: Doc): string {
   return (n as { plan: { name: string } }).plan.name;
 }
 
-/** `${ns}-${name}` made safe as a namespace name part. */
-const podRole = (namespace: string, name: string): string => `pod-${namespace}-${name}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+/**
+ * `p-<namespace>_<name>`: no two pods share it ('_' is in no Kubernetes namespace or pod name),
+ * and no node does (node names have no '_'; the fabric's names are reserved).
+ */
+const podRole = (namespace: string, name: string): string => `p-${namespace}_${name}`;
 
 export async function wirePod(env: LabEnv, s: LabState, namespace: string, name: string, node: string, ports: number[]): Promise<LabPod> {
   const n = s.nodes.find((x) => x.plan.name === node);
@@ -44,9 +47,9 @@ export async function wirePod(env: LabEnv, s: LabState, namespace: string, name:
   const netns = nsName(s, podRole(namespace, name));
   const pod: LabPod = { namespace, name, node, netns, containerId: `${namespace}-${name}-${randomBytes(4).toString('hex')}`, ips: [], ports };
   // Recorded before anything is made, so `lab down` undoes a half-wired pod too.
+  await createNetns(env, s, netns);
   s.pods.push(pod);
   try {
-    await createNetns(env, s, netns);
     const result = await runCni({ verb: 'ADD', nodeNetns: n.netns, podNetns: `/run/netns/${netns}`, containerId: pod.containerId, namespace, name, config: cniConfig(nodeDir(env.dir, node)) });
     pod.ips = resultIps(result ?? {});
     writeState(env.dir, s);
@@ -70,7 +73,12 @@ export const podSocket = (dir: string, pod: LabPod): string => join(podDir(dir),
 
 /** Stop the server, CNI DEL on its node (if the node is still there), remove the namespace. */
 export async function unwirePod(env: LabEnv, s: LabState, pod: LabPod): Promise<void> {
-  if (pod.server !== undefined) await stopDaemon(pod.server);
+  if (pod.server !== undefined) {
+    await stopDaemon(pod.server);
+    // Not served any more, whatever happens next (the matrix skips pods without a server).
+    delete pod.server;
+    writeState(env.dir, s);
+  }
   const n = s.nodes.find((x) => x.plan.name === pod.node);
   if (n !== undefined) {
     await runCni({ verb: 'DEL', nodeNetns: n.netns, podNetns: `/run/netns/${pod.netns}`, containerId: pod.containerId, namespace: pod.namespace, name: pod.name, config: cniConfig(nodeDir(env.dir, pod.node)) });

@@ -174,6 +174,9 @@ export class PolicySyncer {
         this.counts.failures++;
         this.lastError = e instanceof Error ? e.message : String(e);
         this.applied = undefined;
+        // Half applied: the kernel holds neither model (a later view equal to the old one must
+        // not read as in force).
+        this.appliedFrom = undefined;
         this.needObserve = true;
         this.armRetry();
         return;

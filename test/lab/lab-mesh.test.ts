@@ -56,6 +56,14 @@ describe('meridian lab, mesh topology', () => {
       expect(observed, name).toEqual(want);
     }
     expect(allowedCount(observed)).toBeLessThan(288);
+    // A relabel moves a pod in or out of policies, as in a cluster: x/b becomes pod=a.
+    const relabel = join(l.dir, 'relabel.yaml');
+    writeFileSync(relabel, 'apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {pod: a}}\nspec:\n  containers: [{name: c, image: agnhost, ports: [{containerPort: 80, name: serve-80-tcp}, {containerPort: 81, name: serve-81-tcp}]}]\n');
+    await l.run(['apply', '-f', relabel]);
+    const before = observed;
+    observed = await l.json<Matrix>(['matrix']);
+    expect(observed).toEqual(await predicted(l.dir));
+    expect(observed).not.toEqual(before);
     // --predict agrees (exit 0) and says so.
     const cmp = await l.run(['matrix', '--predict']);
     expect(cmp.stdout).toContain("matches `policy matrix`'s prediction in all 288 cells");
@@ -118,7 +126,30 @@ describe('meridian lab, mesh topology', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('NetworkPolicy x/bad');
     expect(r.stdout).toContain('Namespace w applied');
+    // A scheduled pod does not move; a hostNetwork pod is not the lab's to run.
+    writeFileSync(f, 'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec: {nodeName: node-2, containers: [{name: c, image: i}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x}\nspec: {hostNetwork: true, containers: [{name: c, image: i}]}\n');
+    const moved = await l.run(['apply', '-f', f], { ok: false });
+    expect(moved.code).toBe(2);
+    expect(moved.stderr).toContain('spec.nodeName is immutable (the pod runs on node-1)');
+    expect(moved.stderr).toContain('Pod x/h: hostNetwork pods');
   }, 120_000);
+
+  it('bad input exits 2 and never takes over or removes a directory that is not the lab\'s', async () => {
+    const l = lab();
+    writeFileSync(join(l.dir, 'notes.txt'), 'mine');
+    const taken = await l.run(['up'], { ok: false });
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toContain('is not empty (notes.txt)');
+    const zero = await l.run(['up', '--nodes', '0'], { ok: false });
+    expect(zero.code).toBe(2);
+    expect(readFileSync(join(l.dir, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(l.namespaces()).toEqual([]);
+    expect((await l.run(['matrix', '--timeout', 'abc'], { ok: false })).code).toBe(2);
+    expect((await l.run(['matrix', '--protocols', 'SCTP'], { ok: false })).code).toBe(1); // no lab here
+    const down = await l.run(['down']);
+    expect(down.stderr).toContain('no lab in');
+    expect(readFileSync(join(l.dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
 
   it('down after a SIGKILLed up removes everything up had made', async () => {
     const l = lab();

@@ -2,7 +2,7 @@
 // matrix rendering, and the view digest the lab and the agents agree on.
 
 import { describe, expect, it } from 'vitest';
-import { viewDigest } from '../../../src/agent/cluster-store.js';
+import { ClusterStore, viewDigest } from '../../../src/agent/cluster-store.js';
 import { parseManifests } from '../../../src/k8s/manifests.js';
 import { renderLabMatrix, matrixDiff } from '../../../src/lab/observe.js';
 import { refOf } from '../../../src/lab/objects.js';
@@ -80,5 +80,13 @@ describe('view digest', () => {
     const relabelled = parseManifests('apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {k: v}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n', 'x').objects;
     expect(viewDigest(relabelled)).not.toBe(viewDigest(objs));
     expect(viewDigest(objs)).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('the agent store digests its objects exactly as viewDigest does (what the lab waits for)', () => {
+    const objs = parseManifests('apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {x: y}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {nodeName: n, containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}\nstatus: {podIPs: [{ip: 10.0.0.1}]}\n', 'x').objects;
+    const store = new ClusterStore();
+    store.apply({ type: 'replace', objects: objs, problems: [] });
+    expect(store.digest()).toBe(viewDigest(store.list()));
+    expect(store.digest()).toBe(viewDigest(objs));
   });
 });

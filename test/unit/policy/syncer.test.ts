@@ -191,4 +191,20 @@ describe('PolicySyncer', () => {
     syncer.stop();
     expect(timers.pending.size).toBe(0);
   });
+
+  it('reports the model last applied, and none after a failed apply (the kernel holds neither)', async () => {
+    let fail = false;
+    const { syncer } = setup({ failApply: () => fail });
+    syncer.start();
+    syncer.update(base);
+    await syncer.idle();
+    expect(syncer.appliedModel()).toBe(base);
+    // A new model fails half way; a later view equal to `base` must not read as in force.
+    const other = { ...base, pods: [] };
+    fail = true;
+    syncer.update(other);
+    await syncer.idle();
+    expect(syncer.appliedModel()).toBeUndefined();
+    syncer.stop();
+  });
 });
