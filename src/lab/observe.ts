@@ -6,7 +6,7 @@ import type { AgentStatus } from '../agent/agent.js';
 import { fetchStatus } from '../agent/status-client.js';
 import type { Protocol } from '../k8s/objects.js';
 import type { Matrix, MatrixResult } from '../policy/matrix.js';
-import { predictMatrix } from '../policy/matrix.js';
+import { predictMatrix, renderMatrixTable } from '../policy/matrix.js';
 import { modelFromObjects } from '../policy/model.js';
 import { statusSocket, type LabEnv } from './nodes.js';
 import { podSocket } from './pods.js';
@@ -155,38 +155,19 @@ export interface RenderOptions {
 
 /** Truth tables per protocol/port: "." reachable (green), "X" not (red), "!" differs from prediction. */
 export function renderLabMatrix(m: Matrix, o: RenderOptions): string {
+  if (m.pods.length < 2) return 'fewer than two pods: nothing to probe\n';
   const paint = (code: string, t: string): string => (o.color ? `\u001b[${code}m${t}\u001b[0m` : t);
   const predicted = new Map((o.predicted?.results ?? []).map((r) => [cellKey(r), r.allowed]));
-  const groups = new Map<string, Map<string, boolean>>();
-  for (const r of m.results) {
-    const g = `${r.protocol}/${r.port}`;
-    let cells = groups.get(g);
-    if (cells === undefined) groups.set(g, (cells = new Map()));
-    cells.set(`${r.from}>${r.to}`, r.allowed);
-  }
-  const width = Math.max(3, ...m.pods.map((p) => p.length));
-  const pad = (t: string): string => t.padEnd(width);
-  const out: string[] = [];
   let differ = 0;
-  for (const [g, cells] of groups) {
-    out.push(`${pad(g)} ${m.pods.map(pad).join(' ')}`.trimEnd());
-    for (const from of m.pods) {
-      const row = m.pods.map((to) => {
-        if (from === to) return pad('-');
-        const ok = cells.get(`${from}>${to}`) === true;
-        const [proto, port] = g.split('/');
-        const want = predicted.get(cellKey({ from, to, port: Number(port), protocol: proto as Protocol }));
-        if (want !== undefined && want !== ok) {
-          differ++;
-          return paint('33;1', pad('!'));
-        }
-        return ok ? paint('32', pad('.')) : paint('31', pad('X'));
-      });
-      out.push(`${pad(from)} ${row.join(' ')}`.trimEnd());
+  const table = renderMatrixTable(m, (padded, c) => {
+    const want = predicted.get(cellKey(c));
+    if (want !== undefined && want !== c.allowed) {
+      differ++;
+      return paint('33;1', '!'.padEnd(padded.length));
     }
-    out.push('');
-  }
-  if (m.pods.length < 2) return 'fewer than two pods: nothing to probe\n';
+    return paint(c.allowed ? '32' : '31', padded);
+  });
+  const out = [table.trimEnd(), ''];
   const allowed = m.results.filter((r) => r.allowed).length;
   out.push(`${allowed} of ${m.results.length} allowed`);
   if (o.predicted !== undefined) out.push(differ === 0 ? `matches \`policy matrix\`'s prediction in all ${m.results.length} cells` : `${differ} cells ("!") differ from \`policy matrix\`'s prediction`);

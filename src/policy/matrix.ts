@@ -52,14 +52,18 @@ export function predictMatrix(model: PolicyModel, opts: MatrixOptions): Matrix {
   return { pods, results };
 }
 
-/** One truth table per port/protocol: rows are senders, columns receivers. */
-export function renderMatrixTable(m: Matrix): string {
-  const groups = new Map<string, Map<string, boolean>>();
+/**
+ * One truth table per port/protocol: rows are senders, columns receivers. `paint` may restyle a
+ * cell (`lab matrix` colours it, or marks a difference from the prediction); it gets the padded
+ * glyph, so what it returns keeps the column width.
+ */
+export function renderMatrixTable(m: Matrix, paint: (padded: string, cell: MatrixResult) => string = (padded) => padded): string {
+  const groups = new Map<string, Map<string, MatrixResult>>();
   for (const r of m.results) {
     const g = `${r.protocol}/${r.port}`;
     let cells = groups.get(g);
     if (cells === undefined) groups.set(g, (cells = new Map()));
-    cells.set(`${r.from}>${r.to}`, r.allowed);
+    cells.set(`${r.from}>${r.to}`, r);
   }
   const width = Math.max(3, ...m.pods.map((p) => p.length));
   const pad = (s: string): string => s.padEnd(width);
@@ -67,7 +71,11 @@ export function renderMatrixTable(m: Matrix): string {
   for (const [g, cells] of groups) {
     out.push(`${pad(g)} ${m.pods.map(pad).join(' ')}`.trimEnd());
     for (const from of m.pods) {
-      const row = m.pods.map((to) => pad(from === to ? '-' : cells.get(`${from}>${to}`) === true ? '.' : 'X'));
+      const row = m.pods.map((to) => {
+        const c = cells.get(`${from}>${to}`);
+        if (from === to || c === undefined) return pad('-');
+        return paint(pad(c.allowed ? '.' : 'X'), c);
+      });
       out.push(`${pad(from)} ${row.join(' ')}`.trimEnd());
     }
     out.push('');
