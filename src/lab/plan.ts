@@ -51,36 +51,22 @@ export function validIndex(index: number): void {
 
 export function planNode(o: LabOptions, name: string, index: number): NodePlan {
   validIndex(index);
-  const podCidrs = [`10.244.${index}.0/24`, ...(o.ipv6 ? [`fd00:10:244:${index}::/64`] : [])];
-  if (o.topology === 'tor') {
-    const ip4 = `172.16.${index}.2`;
-    const ip6 = o.ipv6 ? `fd00:172:16:${index}::2` : undefined;
-    return {
-      name,
-      index,
-      ip4,
-      ip6,
-      uplink: [`${ip4}/24`, ...(ip6 !== undefined ? [`${ip6}/64`] : [])],
-      gateway4: `172.16.${index}.1`,
-      gateway6: o.ipv6 ? `fd00:172:16:${index}::1` : undefined,
-      podCidrs,
-      routerSide: [`172.16.${index}.1/24`, ...(o.ipv6 ? [`fd00:172:16:${index}::1/64`] : [])],
-      asn: 64600 + index,
-    };
-  }
-  const ip4 = `192.168.100.${index}`;
-  const ip6 = o.ipv6 ? `fd00:192:168:100::${index.toString(16)}` : undefined;
+  const tor = o.topology === 'tor';
+  // Behind the ToR each node has its own /24 (router .1, node .2); otherwise one shared segment.
+  const ip4 = tor ? `172.16.${index}.2` : `192.168.100.${index}`;
+  const ip6 = !o.ipv6 ? undefined : tor ? `fd00:172:16:${index}::2` : `fd00:192:168:100::${index.toString(16)}`;
+  const gateway6 = !o.ipv6 ? undefined : tor ? `fd00:172:16:${index}::1` : 'fd00:192:168:100::fe';
   return {
     name,
     index,
     ip4,
     ip6,
     uplink: [`${ip4}/24`, ...(ip6 !== undefined ? [`${ip6}/64`] : [])],
-    gateway4: SEGMENT_GATEWAY4,
-    gateway6: o.ipv6 ? 'fd00:192:168:100::fe' : undefined,
-    podCidrs,
-    routerSide: [],
-    asn: NODE_ASN,
+    gateway4: tor ? `172.16.${index}.1` : SEGMENT_GATEWAY4,
+    gateway6,
+    podCidrs: [`10.244.${index}.0/24`, ...(o.ipv6 ? [`fd00:10:244:${index}::/64`] : [])],
+    routerSide: tor ? [`172.16.${index}.1/24`, ...(gateway6 !== undefined ? [`${gateway6}/64`] : [])] : [],
+    asn: tor ? 64600 + index : NODE_ASN,
   };
 }
 
