@@ -59,6 +59,8 @@ export interface Fsm {
   readonly idleHoldUntil?: number | undefined;
   /** Current IdleHoldTime (seconds), grown by flaps. */
   readonly idleHoldSeconds: number;
+  /** Dials refused in a row since the last connection (sets the quick-retry backoff). */
+  readonly refusedDials?: number | undefined;
   readonly negotiatedHoldTime?: number | undefined;
   readonly peer?: OpenParams | undefined;
   readonly establishedAt?: number | undefined;
@@ -172,7 +174,7 @@ function begin(cfg: FsmConfig, f: Fsm, now: number): StepResult {
 /** The transport is up: send OPEN and wait for the peer's with a large hold timer. */
 function connected(cfg: FsmConfig, f: Fsm, now: number): StepResult {
   return {
-    fsm: { ...f, state: 'OpenSent', ...NO_TIMERS, holdAt: now + s(FSM_DEFAULTS.openSentHoldSeconds) },
+    fsm: { ...f, state: 'OpenSent', ...NO_TIMERS, refusedDials: undefined, holdAt: now + s(FSM_DEFAULTS.openSentHoldSeconds) },
     actions: [{ type: 'send-open', holdTime: cfg.holdTime }],
   };
 }
@@ -257,8 +259,15 @@ export function step(cfg: FsmConfig, f: Fsm, ev: FsmEvent, now: number): StepRes
       return { fsm: f, actions: [{ type: 'close' }] };
     case 'tcp-failed':
       if (f.state === 'Connect') {
-        // RFC 4271 8.2.2 Connect, event 18: restart ConnectRetryTimer and move to Active.
-        return { fsm: { ...f, state: 'Active', connectRetryAt: now + s(cfg.connectRetrySeconds) }, actions: [] };
+        // RFC 4271 8.2.2 Connect, event 18: restart ConnectRetryTimer and move to Active. The
+        // timer restarts shorter here: a dial that fails at once (refused) means the peer's host
+        // is up and its BGP speaker is not listening yet, as when a node's agent (re)starts. In a
+        // node mesh only one side dials, so the full ConnectRetryTime would hold the session down
+        // that long; 1 s, doubling up to ConnectRetryTime, brings it up within a second of the
+        // peer listening for the price of a SYN and a RST now and then.
+        const refused = (f.refusedDials ?? 0) + 1;
+        const retryMs = Math.min(s(cfg.connectRetrySeconds), 1000 * 2 ** (refused - 1));
+        return { fsm: { ...f, state: 'Active', refusedDials: refused, connectRetryAt: now + retryMs }, actions: [] };
       }
       if (f.state === 'Idle' || f.state === 'Active') return { fsm: f, actions: [] };
       return fail(cfg, f, now, 'connection-closed', []);

@@ -128,16 +128,30 @@ describe('BGP FSM', () => {
     expect(r.actions.slice(-1)).toEqual([{ type: 'down', reason: 'connection-closed', graceful: true }]);
   });
 
-  it('retries a failed connect after ConnectRetryTime', () => {
+  it('retries a refused connect after 1 s, doubling up to ConnectRetryTime, and starts over once connected', () => {
     const r = run([
       [0, { type: 'start' }],
       [100, { type: 'tcp-failed' }],
     ]);
     expect(r.f.state).toBe('Active');
-    expect(r.f.connectRetryAt).toBe(5100);
-    const out = step(cfg, r.f, { type: 'tick' }, 5100);
+    expect(r.f.connectRetryAt).toBe(1100);
+    const out = step(cfg, r.f, { type: 'tick' }, 1100);
     expect(out.fsm.state).toBe('Connect');
     expect(out.actions).toEqual([{ type: 'connect' }]);
+    // Refused again and again: 2 s, 4 s, then ConnectRetryTime (5 s) from then on.
+    let f = out.fsm;
+    let t = 1100;
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      f = step(cfg, f, { type: 'tcp-failed' }, t).fsm;
+      waits.push((f.connectRetryAt ?? 0) - t);
+      t = f.connectRetryAt ?? 0;
+      f = step(cfg, f, { type: 'tick' }, t).fsm;
+    }
+    expect(waits).toEqual([2000, 4000, 5000, 5000]);
+    // A connection resets the backoff.
+    f = step(cfg, f, { type: 'tcp-connected' }, t).fsm;
+    expect(f.refusedDials).toBeUndefined();
   });
 
   it('a passive peer never dials and waits in Active for the peer', () => {
