@@ -46,9 +46,11 @@ export async function wirePod(env: LabEnv, s: LabState, namespace: string, name:
   if (n === undefined) throw new Error(`no lab node ${node}`);
   const netns = nsName(s, podRole(namespace, name));
   const pod: LabPod = { namespace, name, node, netns, containerId: `${namespace}-${name}-${randomBytes(4).toString('hex')}`, ips: [], ports };
-  // Recorded before anything is made, so `lab down` undoes a half-wired pod too.
+  // The namespace is recorded before it is made and the pod right after, so `lab down` undoes a
+  // half-wired pod too (and whatever runs in its namespace, or the node's, goes with it).
   await createNetns(env, s, netns);
   s.pods.push(pod);
+  writeState(env.dir, s);
   try {
     const result = await runCni({ verb: 'ADD', nodeNetns: n.netns, podNetns: `/run/netns/${netns}`, containerId: pod.containerId, namespace, name, config: cniConfig(nodeDir(env.dir, node)) });
     pod.ips = resultIps(result ?? {});
