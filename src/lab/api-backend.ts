@@ -72,7 +72,6 @@ export function apiBackend(env: LabEnv, s: LabState): Backend {
     },
     namespaces: async () => (await refs()).filter((r) => r.kind === 'Namespace').map((r) => r.name),
     inNamespace: async (ns) => (await refs()).filter((r) => r.namespace === ns),
-    get: () => Promise.resolve(undefined),
     objects,
   };
 }

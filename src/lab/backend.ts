@@ -20,7 +20,6 @@ export interface Backend {
   remove(ref: DocRef): Promise<boolean>;
   namespaces(): Promise<string[]>;
   inNamespace(namespace: string): Promise<DocRef[]>;
-  get(ref: DocRef): Promise<Doc | undefined>;
   /** Every object, decoded exactly as the agents decode them (for digest and prediction). */
   objects(): Promise<KubeObject[]>;
 }
@@ -42,7 +41,6 @@ export function filesBackend(dir: string): Backend {
     remove: (ref) => Promise.resolve(removeObject(objects, ref)),
     namespaces: () => Promise.resolve(listObjects(objects).filter((d) => d['kind'] === 'Namespace').map((d) => refOf(d).name)),
     inNamespace: (ns) => Promise.resolve(listObjects(objects).map(refOf).filter((r) => r.namespace === ns)),
-    get: (ref) => Promise.resolve(listObjects(objects).find((d) => { const r = refOf(d); return r.kind === ref.kind && r.namespace === ref.namespace && r.name === ref.name; })),
     objects: async () => (await readManifestDir(objects)).objects,
   };
 }

@@ -367,4 +367,3 @@ export async function labDown(env: LabEnv): Promise<boolean> {
   return true;
 }
 
-export { writeState };

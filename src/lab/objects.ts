@@ -50,14 +50,6 @@ export function removeObject(objectsDir: string, r: DocRef): boolean {
   return true;
 }
 
-export function readObject(objectsDir: string, r: DocRef): Doc | undefined {
-  try {
-    return JSON.parse(readFileSync(join(objectsDir, fileName(r)), 'utf8')) as Doc;
-  } catch {
-    return undefined;
-  }
-}
-
 export function listObjects(objectsDir: string): Doc[] {
   return readdirSync(objectsDir)
     .filter((f) => !f.startsWith('.') && f.endsWith('.json'))

@@ -97,8 +97,6 @@ export interface ProbeOptions {
 }
 
 export interface ObservedMatrix extends Matrix {
-  /** Why each denied cell failed ("timeout", "ECONNREFUSED"), keyed like cellKey(). */
-  readonly why: Record<string, string>;
   readonly ms: number;
 }
 
@@ -113,7 +111,6 @@ export async function labMatrix(env: LabEnv, s: LabState, o: ProbeOptions): Prom
   const clients = new Map(await Promise.all(pods.map(async (p) => [key(p), await ProbeClient.connect(podSocket(env.dir, p))] as const)));
   try {
     const cells: MatrixResult[] = [];
-    const why: Record<string, string> = {};
     const jobs: Promise<void>[] = [];
     for (const protocol of o.protocols) {
       for (const port of o.ports) {
@@ -128,7 +125,6 @@ export async function labMatrix(env: LabEnv, s: LabState, o: ProbeOptions): Prom
             jobs.push(
               (clients.get(key(from)) as ProbeClient).probe({ host, port, proto, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) }).then((r) => {
                 cell.allowed = r.ok;
-                if (!r.ok) why[cellKey(cell)] = r.why;
               }),
             );
           }
@@ -136,7 +132,7 @@ export async function labMatrix(env: LabEnv, s: LabState, o: ProbeOptions): Prom
       }
     }
     await Promise.all(jobs);
-    return { pods: pods.map(key), results: cells, why, ms: Date.now() - t0 };
+    return { pods: pods.map(key), results: cells, ms: Date.now() - t0 };
   } finally {
     for (const c of clients.values()) c.close();
   }

@@ -9,8 +9,9 @@
 //         bird|frr|gobgp) or node-1 itself (--router meridian, kube-router's rr.server annotation).
 //         Node mesh off; next hops unchanged, so pods still talk node to node directly.
 
+import type { RouterKind } from './routers/types.js';
+
 export type Topology = 'mesh' | 'tor' | 'rr';
-export type RouterKind = 'bird' | 'frr' | 'gobgp';
 export type RouterChoice = RouterKind | 'meridian';
 
 export const NODE_ASN = 64512;

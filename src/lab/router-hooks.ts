@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { addVeth } from '../net/netns.js';
 import { BRIDGE, createNetns, nsName, SWITCH, TOR, type LabEnv } from './nodes.js';
-import { NODE_ASN, RR_ADDRESS4, RR_ADDRESS6, TOR_ASN, TOR_LOOPBACK4, TOR_LOOPBACK6, type RouterKind } from './plan.js';
-import { routerSessions, rrConfig, startRouter, stopRouter, torConfig, type RouterHandle } from './routers/router.js';
+import { NODE_ASN, RR_ADDRESS4, RR_ADDRESS6, TOR_ASN, TOR_LOOPBACK4, TOR_LOOPBACK6 } from './plan.js';
+import { routerSessions, rrConfig, startRouter, stopRouter, torConfig, type RouterHandle, type RouterKind } from './routers/router.js';
 import type { RouterConfig } from './routers/types.js';
 import { writeState, type LabRouterState, type LabState } from './state.js';
 
@@ -31,7 +31,7 @@ function config(s: LabState): RouterConfig {
   return rrConfig({ routerId: RR_ADDRESS4, asn: NODE_ASN, clients: s.nodes.flatMap(addrs) });
 }
 
-const handleOf = (r: LabRouterState): RouterHandle => ({ kind: r.kind as RouterKind, netns: r.netns, dir: r.dir, daemons: r.daemons });
+const handleOf = (r: LabRouterState): RouterHandle => ({ kind: r.kind, netns: r.netns, dir: r.dir, daemons: r.daemons });
 
 async function start(env: LabEnv, s: LabState, netns: string): Promise<void> {
   const dir = join(env.dir, 'router');

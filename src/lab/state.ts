@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { DaemonRef } from '../net/daemon.js';
 import type { LabControlPlane } from './control-plane.js';
 import type { NodePlan, RouterChoice, Topology } from './plan.js';
+import type { RouterKind } from './routers/types.js';
 
 export interface LabNode {
   readonly plan: NodePlan;
@@ -27,7 +28,7 @@ export interface LabPod {
 }
 
 export interface LabRouterState {
-  readonly kind: string;
+  readonly kind: RouterKind;
   readonly netns: string;
   readonly dir: string;
   daemons: DaemonRef[];
