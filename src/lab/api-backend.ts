@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyObjects, deleteObjects, listClusterObjects, setNodeStatus, setPodStatus } from '../k8s/apply.js';
+import { KINDS } from '../k8s/kinds.js';
 import type { KubeObject } from '../k8s/objects.js';
 import type { Backend } from './backend.js';
 import { nodeKubeconfig, startLabControlPlane, startNodeApiForwarder, waitForwarder } from './control-plane.js';
@@ -65,7 +66,7 @@ export function apiBackend(env: LabEnv, s: LabState): Backend {
       return { applied: r.applied, problems };
     },
     async remove(ref) {
-      const apiVersion = ref.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : ref.kind === 'BGPPeer' || ref.kind === 'BGPConfiguration' ? 'meridian.io/v1' : 'v1';
+      const apiVersion = KINDS.find((k) => k.kind === ref.kind)?.apiVersion ?? 'v1';
       const r = await deleteObjects(admin, [{ apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace !== '' ? { namespace: ref.namespace } : {}) } }]);
       if (r.problems.length > 0) throw new Error(r.problems.map((p) => p.reason).join('; '));
       return r.deleted.length > 0;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { AgentStatus } from '../agent/agent.js';
 import { fetchStatus } from '../agent/status-client.js';
+import { KINDS } from '../k8s/kinds.js';
 
 export type Doc = Record<string, unknown>;
 
@@ -18,13 +19,12 @@ export interface DocRef {
   readonly name: string;
 }
 
-const NAMESPACED = new Set(['Pod', 'NetworkPolicy', 'Service']);
 
 export function refOf(doc: Doc): DocRef {
   const kind = typeof doc['kind'] === 'string' ? doc['kind'] : '';
   const md = (doc['metadata'] ?? {}) as Record<string, unknown>;
   const name = typeof md['name'] === 'string' ? md['name'] : '';
-  const namespace = NAMESPACED.has(kind) ? (typeof md['namespace'] === 'string' && md['namespace'] !== '' ? md['namespace'] : 'default') : '';
+  const namespace = KINDS.find((k) => k.kind === kind)?.namespaced === true ? (typeof md['namespace'] === 'string' && md['namespace'] !== '' ? md['namespace'] : 'default') : '';
   return { kind, namespace, name };
 }
 
