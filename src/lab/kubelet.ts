@@ -5,6 +5,7 @@
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { daemonAlive, startDaemon, stopDaemon, type DaemonRef } from '../net/daemon.js';
 import { wrapNetns } from '../net/runner.js';
 import { distFile } from './dist-files.js';
@@ -81,8 +82,6 @@ export function cniConfig(nodeDir: string): Record<string, unknown> {
     ipam: { ranges: [[{ subnet: 'usePodCidr' }]], dataDir: join(nodeDir, 'ipam') },
   };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Start the pod server in `podNetns` and wait until its control socket accepts. */
 export async function startPodServer(podNetns: string, socket: string, ports: readonly number[], log: string): Promise<DaemonRef> {

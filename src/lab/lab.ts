@@ -5,6 +5,7 @@
 
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CniError } from '../cni/errors.js';
 import { LabError, LabInputError } from './errors.js';
 import { withLockFile } from '../cni/ipam/lock.js';
@@ -86,8 +87,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function agentStatus(env: LabEnv, node: string): Promise<AgentStatus | undefined> {
   return (await fetchStatus(statusSocket(env.dir, node)).catch(() => undefined)) as AgentStatus | undefined;

@@ -6,6 +6,7 @@
 
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import type { AgentStatus } from '../agent/agent.js';
 import { fetchStatus } from '../agent/status-client.js';
@@ -87,8 +88,6 @@ export function readManifestPath(path: string): { docs: Doc[]; problems: string[
   }
   return { docs, problems };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until every agent reports `digest` as applied; the error names the nodes still behind. */
 export async function waitApplied(sockets: ReadonlyMap<string, string>, digest: () => Promise<string>, timeoutMs = 30_000): Promise<number> {

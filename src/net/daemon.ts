@@ -7,6 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { wrapNetns } from './runner.js';
 
 export interface DaemonRef {
@@ -66,8 +67,6 @@ export function startDaemon(argv: readonly string[], opts: StartDaemonOptions): 
     closeSync(fd);
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function signalGroup(d: DaemonRef, sig: NodeJS.Signals): void {
   try {
