@@ -21,7 +21,7 @@ import type { Runner } from '../net/runner.js';
 import type { Datastore, DatastoreEvent, DatastoreStatus } from '../k8s/datastore.js';
 import { WATCHED_KINDS } from '../k8s/kinds.js';
 import type { Node } from '../k8s/objects.js';
-import { compile } from '../policy/compile.js';
+import { IncrementalCompiler } from '../policy/incremental.js';
 import { modelFromObjects, type PolicyModel } from '../policy/model.js';
 import { isEmptyPlan } from '../policy/plan.js';
 import { PolicySyncer, type SyncerStatus } from '../policy/syncer.js';
@@ -120,9 +120,12 @@ export class Agent {
         log.error({ err: e }, 'policy sync failed; retrying with a kernel read-back');
         throw e;
       });
+    // Incremental: a pod or label change elsewhere reworks only the sets it touches, and the
+    // unchanged chains come back as the same objects, so plan-delta skips them without a look.
+    const compiler = new IncrementalCompiler({ node: this.d.cfg.nodeName });
     const syncer = new PolicySyncer({
       compile: (m) => {
-        const c = compile(m, { node: this.d.cfg.nodeName });
+        const c = compiler.compile(m);
         this.endpoints = c.endpoints.length;
         return c;
       },
@@ -152,6 +155,7 @@ export class Agent {
     switch (e.type) {
       case 'upsert':
         metrics.datastoreEvents.inc({ kind: e.object.kind, type: e.type });
+        if (e.problem !== undefined) log.warn({ kind: e.object.kind, namespace: e.problem.namespace, name: e.problem.name, reason: e.problem.reason }, 'object used in part: what cannot be used is left out, fail closed');
         break;
       case 'delete':
       case 'synced':
@@ -166,7 +170,7 @@ export class Agent {
         metrics.datastoreEvents.inc({ kind: 'all', type: e.type });
         for (const p of e.problems) {
           const id = `${p.source}: ${p.reason}`;
-          if (!this.reported.has(id)) log.warn({ source: p.source, kind: p.kind, name: p.name, reason: p.reason }, 'manifest skipped: cannot be used');
+          if (!this.reported.has(id)) log.warn({ source: p.source, kind: p.kind, name: p.name, reason: p.reason }, 'manifest problem: skipped, or used in part (fail closed)');
         }
         this.reported = new Set(e.problems.map((p) => `${p.source}: ${p.reason}`));
         break;

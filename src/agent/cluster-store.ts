@@ -1,7 +1,8 @@
 // The agent's one in-memory copy of the cluster: every object the datastore delivered, keyed by
-// kind/namespace/name, plus the objects it could not use and why. Applying an event says whether
-// the content changed, so replays (a relist re-delivering what we have, a status update touching
-// fields we do not read) cost nothing downstream. No I/O, no timers: view.ts schedules.
+// kind/namespace/name, plus the objects it could not use (or used only in part) and why. Applying
+// an event says whether the content changed, so replays (a relist re-delivering what we have, a
+// status update touching fields we do not read) cost nothing downstream. No I/O, no timers:
+// view.ts schedules.
 
 import { createHash } from 'node:crypto';
 import type { DatastoreEvent, ObjectProblem } from '../k8s/datastore.js';
@@ -27,8 +28,12 @@ export class ClusterStore {
       case 'upsert': {
         const key = keyOf(e.object);
         const text = JSON.stringify(e.object);
-        const hadProblem = this.invalid.delete(key);
-        if (this.objects.get(key)?.text === text && !hadProblem) return false;
+        const problem = e.problem === undefined ? undefined : { ...e.problem, key };
+        const problemBefore = this.invalid.get(key);
+        const sameProblem = JSON.stringify(problemBefore) === JSON.stringify(problem);
+        if (problem === undefined) this.invalid.delete(key);
+        else this.invalid.set(key, problem);
+        if (this.objects.get(key)?.text === text && sameProblem) return false;
         this.objects.set(key, { object: e.object, text });
         return this.bump();
       }

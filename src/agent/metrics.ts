@@ -102,7 +102,7 @@ export function createMetrics(sources: MetricSources): AgentMetrics {
   });
   new Gauge({
     name: 'meridian_datastore_invalid_objects',
-    help: 'Objects skipped because they could not be used (see meridian status)',
+    help: 'Objects skipped, or used in part (a NetworkPolicy, fail-closed), because they could not be used as written (see meridian status)',
     registers: [registry],
     collect() {
       this.set(sources.invalidObjects?.() ?? 0);

@@ -22,7 +22,7 @@ import { waitForStopSignal } from './stop-signal.js';
 
 async function readPlan(cfg: AgentConfig, dir: string, log: Logger): Promise<RoutingPlan> {
   const { objects, problems } = await readManifestDir(dir);
-  for (const p of problems) log.warn({ source: p.source, index: p.index, kind: p.kind, name: p.name }, `manifest skipped: ${p.reason}`);
+  for (const p of problems) log.warn({ source: p.source, index: p.index, kind: p.kind, name: p.name }, `manifest ${p.used ? 'used in part' : 'skipped'}: ${p.reason}`);
   if (!objects.some((o) => o.kind === 'Node' && o.name === cfg.nodeName)) {
     throw new ConfigError(dir, [{ field: 'nodeName', message: `no Node named ${cfg.nodeName} in ${dir}` }]);
   }

@@ -1,6 +1,7 @@
 // `meridian policy compile|explain|matrix`: the policy engine offline, on a directory of
 // manifests. All three compile the same IR the agent applies; explain and matrix trace packets
-// through it. Bad manifests are reported on stderr and skipped; bad arguments exit 2.
+// through it. Bad manifests are reported on stderr and skipped (a
+// NetworkPolicy is used fail-closed, as the agent does); bad arguments exit 2.
 
 import type { Command } from 'commander';
 import { readManifestDir } from '../k8s/manifests-dir.js';
@@ -15,7 +16,7 @@ async function loadModel(dir: string): Promise<PolicyModel> {
   const { objects, problems } = await readManifestDir(dir);
   for (const p of problems) {
     const what = p.kind !== undefined ? ` ${p.kind}${p.name !== undefined ? ` ${p.name}` : ''}` : '';
-    process.stderr.write(`warning: skipped ${p.source} document ${p.index}${what}: ${p.reason}\n`);
+    process.stderr.write(`warning: ${p.used ? 'used in part' : 'skipped'} ${p.source} document ${p.index}${what}: ${p.reason}\n`);
   }
   return modelFromObjects(objects);
 }

@@ -38,7 +38,7 @@ function renderAgentParts(s: StatusDoc, out: string[], now: number): void {
       ]),
     );
     if (d.view.problems.length > 0) {
-      out.push('', `Skipped objects (${d.view.problems.length}):`);
+      out.push('', `Objects not used as written (${d.view.problems.length}):`);
       for (const p of d.view.problems) out.push(`  ${p.kind ?? '?'} ${p.namespace !== undefined ? `${p.namespace}/` : ''}${p.name ?? '?'} (${p.source}): ${p.reason}`);
     }
   }

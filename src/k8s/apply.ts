@@ -300,8 +300,9 @@ export async function readClusterView(kubeconfigPath: string): Promise<ClusterVi
   for (const info of KINDS) {
     for (const item of (await listAll(kc, collectionPath(info))).items) {
       const e = decodeWatched(info, item);
-      if (e?.type === 'upsert') objects.push(e.object);
-      else if (e?.type === 'invalid') problems.push(e.problem);
+      if (e === undefined) continue;
+      if (e.type === 'upsert') objects.push(e.object);
+      if (e.problem !== undefined) problems.push(e.problem);
     }
   }
   const keyed = objects.map((o) => [keyOf(o), o] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -6,7 +6,8 @@
 // - Objects are decoded by the manifest decoders (manifests.ts), so a datastore never emits an
 //   object the policy compiler or the routing planner would have to re-check. An object that fails
 //   to decode is emitted as `invalid` (and removed from the view if an earlier version was good):
-//   it is reported and skipped, and everything else keeps working.
+//   it is reported and skipped, and everything else keeps working. An object used only in part
+//   (a NetworkPolicy with a rule dropped, fail closed) is an `upsert` that carries its `problem`.
 // - `synced` is emitted for a kind once its first complete listing has been delivered; consumers
 //   must not act on a kind (or, in the agent, on anything) before every kind is synced.
 // - `replace` swaps the whole content (every kind) at once: the files datastore re-reads its
@@ -25,7 +26,7 @@ export interface ObjectProblem {
 }
 
 export type DatastoreEvent =
-  | { readonly type: 'upsert'; readonly object: KubeObject }
+  | { readonly type: 'upsert'; readonly object: KubeObject; readonly problem?: ObjectProblem }
   | { readonly type: 'delete'; readonly kind: WatchedKind; readonly key: string }
   | { readonly type: 'invalid'; readonly kind: WatchedKind; readonly key: string; readonly problem: ObjectProblem }
   | { readonly type: 'synced'; readonly kind: WatchedKind }

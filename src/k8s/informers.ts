@@ -15,7 +15,7 @@ import { KubeConfig, ListWatch, type KubernetesListObject, type KubernetesObject
 import { listAll } from './api-list.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { BookmarkWatch } from './bookmark-watch.js';
-import type { Datastore, DatastoreEvent, DatastoreStatus, KindStatus } from './datastore.js';
+import type { Datastore, DatastoreEvent, DatastoreStatus, KindStatus, ObjectProblem } from './datastore.js';
 import { collectionPath, KINDS, objectKey, type KindInfo, type WatchedKind } from './kinds.js';
 import { decodeApiObject } from './manifests.js';
 
@@ -49,13 +49,9 @@ export function decodeWatched(info: KindInfo, o: unknown): Extract<DatastoreEven
   const m = typeof o === 'object' && o !== null ? metaOf(o as KubernetesObject) : {};
   const r = decodeApiObject(o, info.kind, info.apiVersion);
   if (r === undefined) return undefined;
-  if ('object' in r) return { type: 'upsert', object: r.object };
-  return {
-    type: 'invalid',
-    kind: info.kind,
-    key: objectKey(info.kind, info.namespaced ? (m.namespace ?? 'default') : '', m.name ?? ''),
-    problem: { kind: info.kind, namespace: info.namespaced ? m.namespace : undefined, name: m.name, source: 'api', reason: r.reason },
-  };
+  const problem = (reason: string): ObjectProblem => ({ kind: info.kind, namespace: info.namespaced ? m.namespace : undefined, name: m.name, source: 'api', reason });
+  if ('object' in r) return r.degraded === undefined ? { type: 'upsert', object: r.object } : { type: 'upsert', object: r.object, problem: problem(r.degraded) };
+  return { type: 'invalid', kind: info.kind, key: objectKey(info.kind, info.namespaced ? (m.namespace ?? 'default') : '', m.name ?? ''), problem: problem(r.reason) };
 }
 
 interface Meta {

@@ -29,6 +29,8 @@ export interface ManifestProblem {
   readonly kind: string | undefined;
   readonly name: string | undefined;
   readonly reason: string;
+  /** The object was still used, in part (a NetworkPolicy used fail-closed), not skipped. */
+  readonly used?: true;
 }
 
 export interface ParsedManifests {
@@ -126,27 +128,51 @@ export function meta(doc: Obj, namespaced: boolean): { name: string; namespace: 
   return { name, namespace, labels: labels(m['labels'], 'metadata.labels'), annotations: labels(m['annotations'], 'metadata.annotations') };
 }
 
-function networkPolicy(doc: Obj): NetworkPolicy {
+/**
+ * A NetworkPolicy, used as far as it can be. Fail closed, as Calico does: a rule that cannot be
+ * used is dropped whole (dropping one of its peers or ports would widen it), never the policy,
+ * so the pods it selects stay isolated and only what that rule would have allowed is denied. A
+ * podSelector that cannot be read selects every pod of the namespace; policyTypes that cannot be
+ * read isolate both directions. Each part given up is reported through `degraded`.
+ */
+function networkPolicy(doc: Obj, degraded: (reason: string) => void): NetworkPolicy {
   const m = meta(doc, true);
-  const spec = obj(doc['spec'], 'spec') as Obj;
-  if (spec['podSelector'] === undefined || spec['podSelector'] === null) throw new Invalid('spec.podSelector: required (use {} to select every pod)');
-  let policyTypes: PolicyType[] | undefined;
-  if (spec['policyTypes'] !== undefined && spec['policyTypes'] !== null) {
-    policyTypes = list(spec['policyTypes'], 'spec.policyTypes').map((t, i) => {
-      if (t !== 'Ingress' && t !== 'Egress') throw new Invalid(`spec.policyTypes[${i}]: must be Ingress or Egress`);
-      return t;
-    });
-    if (policyTypes.length === 0) policyTypes = undefined;
-  }
-  return {
-    kind: 'NetworkPolicy',
-    namespace: m.namespace,
-    name: m.name,
-    podSelector: selector(spec['podSelector'], 'spec.podSelector'),
-    policyTypes,
-    ingress: list(spec['ingress'], 'spec.ingress').map((r, i) => rule(r, `spec.ingress[${i}]`, 'from')),
-    egress: list(spec['egress'], 'spec.egress').map((r, i) => rule(r, `spec.egress[${i}]`, 'to')),
+  const given: string[] = [];
+  const attempt = <T>(read: () => T, instead: T, what: string): T => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof Invalid)) throw e;
+      given.push(`${e.message} (${what})`);
+      return instead;
+    }
   };
+  const spec = attempt(() => obj(doc['spec'], 'spec', true) ?? {}, { policyTypes: ['Ingress', 'Egress'] } as Obj, 'every pod of the namespace isolated both ways instead');
+  // The API server defaults an absent podSelector to {} (every pod of the namespace).
+  const podSelector = attempt(() => selector(spec['podSelector'] ?? {}, 'spec.podSelector'), { matchLabels: {}, matchExpressions: [] }, 'every pod of the namespace isolated instead');
+  let policyTypes = attempt(() => readPolicyTypes(spec['policyTypes']), ['Ingress', 'Egress'] as PolicyType[], 'both directions isolated instead');
+  const rules = (key: 'ingress' | 'egress', peersKey: 'from' | 'to'): NetworkPolicyRule[] => {
+    const raw = attempt(() => list(spec[key], `spec.${key}`), [], `every ${key} rule dropped`);
+    return raw.flatMap((r, i) => attempt(() => [rule(r, `spec.${key}[${i}]`, peersKey)], [], 'rule dropped'));
+  };
+  const ingress = rules('ingress', 'from');
+  const egress = rules('egress', 'to');
+  if (given.length > 0 && policyTypes === undefined) {
+    // Inferred types come from the rules as written: a dropped egress rule must still isolate egress.
+    const hasEgress = spec['egress'] !== undefined && spec['egress'] !== null && !(Array.isArray(spec['egress']) && spec['egress'].length === 0);
+    policyTypes = hasEgress ? ['Ingress', 'Egress'] : ['Ingress'];
+  }
+  if (given.length > 0) degraded(`used fail-closed: ${given.join('; ')}`);
+  return { kind: 'NetworkPolicy', namespace: m.namespace, name: m.name, podSelector, policyTypes, ingress, egress };
+}
+
+function readPolicyTypes(v: unknown): PolicyType[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const types = list(v, 'spec.policyTypes').map((t, i) => {
+    if (t !== 'Ingress' && t !== 'Egress') throw new Invalid(`spec.policyTypes[${i}]: must be Ingress or Egress`);
+    return t;
+  });
+  return types.length === 0 ? undefined : types;
 }
 
 function pod(doc: Obj): Pod {
@@ -212,7 +238,9 @@ function node(doc: Obj): Node {
 }
 
 /** One document (or a `kind: List`'s items) to objects; throws Invalid. */
-function decode(doc: unknown, out: KubeObject[], report: (kind: string | undefined, name: string | undefined, reason: string) => void): void {
+type Report = (kind: string | undefined, name: string | undefined, reason: string, used?: true) => void;
+
+function decode(doc: unknown, out: KubeObject[], report: Report): void {
   if (doc === null || doc === undefined) return; // an empty document between two `---`
   if (!isObj(doc)) throw new Invalid('a document must be an object');
   const kind = typeof doc['kind'] === 'string' ? doc['kind'] : undefined;
@@ -242,7 +270,7 @@ function decode(doc: unknown, out: KubeObject[], report: (kind: string | undefin
         if (doc['apiVersion'] !== undefined && doc['apiVersion'] !== 'networking.k8s.io/v1') {
           throw new Invalid(`apiVersion ${JSON.stringify(doc['apiVersion'])}: only networking.k8s.io/v1 is supported`);
         }
-        out.push(networkPolicy(doc));
+        out.push(networkPolicy(doc, (reason) => report(kind, name, reason, true)));
         return;
       case 'BGPPeer':
         out.push(bgpPeer(doc, meta(doc, false).name));
@@ -272,8 +300,8 @@ export function parseManifests(text: string, source: string): ParsedManifests {
   const docs = parseAllDocuments(text);
   const all = Array.isArray(docs) ? docs : [docs];
   for (const [index, d] of all.entries()) {
-    const report = (kind: string | undefined, name: string | undefined, reason: string): void => {
-      problems.push({ source, index, kind, name, reason });
+    const report: Report = (kind, name, reason, used) => {
+      problems.push({ source, index, kind, name, reason, ...(used ? { used } : {}) });
     };
     if (d.errors.length > 0) {
       report(undefined, undefined, `not valid YAML/JSON: ${d.errors[0]?.message.split('\n')[0] ?? 'parse error'}`);
@@ -303,9 +331,10 @@ export function dedupe(objects: readonly KubeObject[]): KubeObject[] {
  * One object as the API server returns it (a list item or a watch event's object) through the same
  * decoders as a manifest, so both datastores accept and reject exactly the same things. List items
  * carry no kind, so the caller names it. Returns the object, nothing (a kind nothing reads), or why
- * it cannot be used.
+ * it cannot be used. An object used only in part (a NetworkPolicy with a rule dropped, fail closed)
+ * comes with `degraded`, the reason to report.
  */
-export function decodeApiObject(doc: unknown, kind: string, apiVersion: string): { object: KubeObject } | { reason: string } | undefined {
+export function decodeApiObject(doc: unknown, kind: string, apiVersion: string): { object: KubeObject; degraded?: string } | { reason: string } | undefined {
   if (!isObj(doc)) return { reason: 'not an object' };
   const out: KubeObject[] = [];
   let reason: string | undefined;
@@ -317,7 +346,7 @@ export function decodeApiObject(doc: unknown, kind: string, apiVersion: string):
     if (e instanceof Invalid) reason = e.message;
     else throw e;
   }
-  if (reason !== undefined) return { reason };
   const object = out[0];
-  return object === undefined ? undefined : { object };
+  if (object !== undefined) return reason === undefined ? { object } : { object, degraded: reason };
+  return reason === undefined ? undefined : { reason };
 }

@@ -145,7 +145,8 @@ describe('lab control plane', () => {
       pod('z', 'c'),
       { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-b' }, spec: { podCIDR: '10.244.2.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] } },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'y' }, spec: { ports: [{ port: 80 }] } },
-      // The API server accepts this; the agent refuses it (an ambiguous leading-zero octet).
+      // The API server accepts this; the agent drops its rule (an ambiguous leading-zero octet) and
+      // uses the rest, fail-closed.
       { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'octal', namespace: 'y' }, spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '010.0.0.0/8' } }] }] } },
       { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'rr' }, spec: { peerIP: '192.0.2.253', asNumber: 64512, nodeSelector: { matchLabels: { rack: '1' } } } },
     ];

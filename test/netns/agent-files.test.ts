@@ -28,7 +28,7 @@ describe('meridian agent, files datastore', () => {
         mkdirSync(objects);
         writeFileSync(join(objects, 'node.yaml'), 'kind: Node\nmetadata: {name: n1}\nspec: {podCIDRs: [10.244.1.0/24]}\nstatus: {addresses: [{type: InternalIP, address: 127.0.0.1}]}\n');
         writeFileSync(join(objects, 'pods.yaml'), 'kind: Namespace\nmetadata: {name: x}\n---\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {pod: a}}\nspec: {nodeName: n1}\nstatus: {phase: Running, podIP: 10.244.1.5}\n');
-        writeFileSync(join(objects, 'broken.yaml'), 'kind: NetworkPolicy\nmetadata: {name: broken, namespace: x}\nspec: {}\n');
+        writeFileSync(join(objects, 'broken.yaml'), 'kind: NetworkPolicy\nmetadata: {name: broken, namespace: elsewhere}\nspec: {podSelector: {matchLabels: {a: [b]}}}\n');
         const socket = join(dir, 'agent.sock');
         const config = join(dir, 'agent.yaml');
         writeFileSync(config, stringify({ nodeName: 'n1', datastore: { type: 'files', path: objects }, bgp: { listenAddress: '127.0.0.1' }, cni: { nodeFile: join(dir, 'node.json') }, statusSocket: socket, metrics: { listen: '127.0.0.1:9493' } }));

@@ -117,6 +117,24 @@ describe('ClusterView', () => {
     expect(views.at(-1)?.problems).toEqual([]);
   });
 
+  it('an object used in part is in the view and reported; the same content again costs nothing; a clean version clears the report', () => {
+    const { clock, views, view, syncAll } = setup();
+    syncAll();
+    const problem = { kind: 'Node', namespace: undefined, name: 'n1', source: 'api', reason: 'used fail-closed: x' };
+    view.handle({ type: 'upsert', object: node('n1'), problem });
+    clock.advance(100);
+    expect(views.at(-1)?.objects).toEqual([node('n1')]);
+    expect(views.at(-1)?.problems).toEqual([{ ...problem, key: 'Node//n1' }]);
+    const n = views.length;
+    view.handle({ type: 'upsert', object: node('n1'), problem });
+    clock.advance(100);
+    expect(views).toHaveLength(n);
+    view.handle(up(node('n1')));
+    clock.advance(100);
+    expect(views.at(-1)?.objects).toEqual([node('n1')]);
+    expect(views.at(-1)?.problems).toEqual([]);
+  });
+
   it('replace swaps everything at once (the files datastore): a removed file removes its objects', () => {
     const { clock, views, view, syncAll } = setup();
     view.handle({ type: 'replace', objects: [node('n1'), node('n2'), ns('x')], problems: [] });

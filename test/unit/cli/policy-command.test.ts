@@ -32,7 +32,19 @@ describe('meridian policy', () => {
     expect(j.allowed).toBe(false);
     expect(j.egress).toMatchObject({ allowed: true, policies: [] });
     expect(j.ingress).toMatchObject({ allowed: false, policies: [{ namespace: 'x', name: 'allow-y-to-a', rule: null }] });
-    expect(r.stderr).toContain('skipped broken.yaml document 0');
+    expect(r.stderr).toContain('skipped broken.yaml document 2 Gadget nope: kind Gadget: not supported');
+  });
+
+  it('a NetworkPolicy with a rule it cannot use still isolates the pods it selects (fail closed)', async () => {
+    const r = await run(['policy', 'explain', '--objects', DIR, '--from', 'x/b', '--to', 'y/a', '--port', '81/tcp', '--json']);
+    const j = JSON.parse(r.stdout) as { allowed: boolean; ingress: { allowed: boolean; policies: unknown[] } };
+    expect(j.allowed).toBe(false);
+    expect(j.ingress).toMatchObject({ allowed: false, policies: [{ namespace: 'y', name: 'bad-except', rule: null }] });
+    expect(r.stderr).toContain('used in part broken.yaml document 1 NetworkPolicy bad-except: used fail-closed: spec.ingress[0].from[0].ipBlock.except[0]');
+    expect(r.stderr).toContain('used in part broken.yaml document 0 NetworkPolicy bad-operator: used fail-closed: spec.podSelector');
+    // Its neighbour, which no policy selects, stays reachable.
+    const open = await run(['policy', 'explain', '--objects', DIR, '--from', 'x/b', '--to', 'y/c', '--port', '81/tcp', '--json']);
+    expect((JSON.parse(open.stdout) as { allowed: boolean }).allowed).toBe(true);
   });
 
   it('explain names the allowing rule', async () => {
