@@ -43,6 +43,8 @@ export interface AgentDeps {
   readonly debounceMs?: number;
   readonly maxDelayMs?: number;
   readonly policyResyncMs?: number;
+  /** First delay before a view that failed to apply is retried (doubling to 30 s). */
+  readonly retryMinMs?: number;
 }
 
 export interface Readiness {
@@ -73,6 +75,10 @@ export interface AgentStatus {
   readonly applied?: { readonly version: number; readonly digest: string };
 }
 
+/** Backoff for retrying a view that failed to apply. */
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
 const timer = (ms: number, fn: () => void): Timer => {
   const t = setTimeout(fn, ms);
   return { cancel: () => clearTimeout(t) };
@@ -95,9 +101,12 @@ export class Agent {
   /** Views by the policy model built from them, to map the syncer's applied model back. */
   private readonly modelViews = new WeakMap<PolicyModel, { version: number; digest: string }>();
   private routingApplied: { version: number; digest: string } | undefined;
+  private retry: Timer | undefined;
+  private retryMs: number;
 
   constructor(d: AgentDeps) {
     this.d = d;
+    this.retryMs = d.retryMinMs ?? RETRY_MIN_MS;
     this.view = new ClusterView({
       kinds: WATCHED_KINDS,
       ...(d.debounceMs !== undefined ? { debounceMs: d.debounceMs } : {}),
@@ -180,12 +189,27 @@ export class Agent {
 
   private enqueue(s: ClusterSnapshot): void {
     this.pending = s;
+    this.retry?.cancel();
+    this.retry = undefined;
     if (this.processing !== undefined) return;
     this.processing = (async () => {
       while (this.pending !== undefined && !this.stopped) {
         const snap = this.pending;
         this.pending = undefined;
-        await this.apply(snap).catch((e: unknown) => this.d.log.error({ err: e }, 'applying the cluster view failed'));
+        try {
+          await this.apply(snap);
+          this.retryMs = this.d.retryMinMs ?? RETRY_MIN_MS;
+        } catch (e) {
+          this.d.metrics.errors.inc({ component: 'agent' });
+          this.d.log.error({ err: e, retryInMs: this.retryMs }, 'applying the cluster view failed; retrying');
+          // A quiet cluster sends no new view, so a failed start (a busy BGP port, a kernel error)
+          // would otherwise wait for the next object change: retry this view, with backoff,
+          // unless a newer one comes first.
+          if (this.pending === undefined && !this.stopped) {
+            this.retry = timer(this.retryMs, () => this.enqueue(snap));
+            this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+          }
+        }
       }
     })().finally(() => {
       this.processing = undefined;
@@ -201,18 +225,19 @@ export class Agent {
       this.syncerStarted = true;
       this.syncer.start();
     }
-    // Not when routing failed to act (a kernel or speaker error): that view is not in force.
-    await this.applyRouting(s);
-    this.routingApplied = { version: s.version, digest: s.digest };
+    // Only when routing acted on this view: not after a kernel or speaker error (thrown), nor when
+    // it could not start (no own Node yet, a plan that cannot be made).
+    if (await this.applyRouting(s)) this.routingApplied = { version: s.version, digest: s.digest };
   }
 
-  private async applyRouting(s: ClusterSnapshot): Promise<void> {
+  /** Routing for this view; false when it could not act on it (the reason is in routingProblems). */
+  private async applyRouting(s: ClusterSnapshot): Promise<boolean> {
     const { cfg, log } = this.d;
     const me = s.objects.find((o): o is Node => o.kind === 'Node' && o.name === cfg.nodeName);
     if (me === undefined) {
       this.routingProblems = [`Node ${cfg.nodeName} is not in the cluster (yet): BGP not started`];
       log.warn({ node: cfg.nodeName }, 'own Node object not found; routing waits for it');
-      return;
+      return false;
     }
     let plan: RoutingPlan;
     try {
@@ -220,7 +245,7 @@ export class Agent {
     } catch (e) {
       this.routingProblems = [e instanceof Error ? e.message : String(e)];
       log.error({ err: e }, 'cannot plan routing from this view; keeping the previous plan');
-      return;
+      return false;
     }
     this.routingProblems = [...plan.problems];
     const changed = this.plan === undefined || JSON.stringify(this.plan) !== JSON.stringify(plan);
@@ -234,6 +259,7 @@ export class Agent {
       await this.routing.update(plan);
     }
     if (await writeNodeFile(cfg.cni.nodeFile, cfg.nodeName, me.podCIDRs)) log.info({ file: cfg.cni.nodeFile, podCIDRs: me.podCIDRs }, 'CNI node file written');
+    return true;
   }
 
   /** Ready: initial sync done, BGP configured and running, policy applied (when enabled). */
@@ -308,6 +334,7 @@ export class Agent {
    */
   async stop(opts: { graceful: boolean }): Promise<void> {
     this.stopped = true;
+    this.retry?.cancel();
     await this.d.datastore.stop();
     this.view.stop();
     this.syncer?.stop();

@@ -49,6 +49,53 @@ const objects: KubeObject[] = [
 ];
 
 describe('Agent', () => {
+  it('does not report a view applied while routing cannot act on it (its own Node is missing)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
+    const cfg = parseConfig(`nodeName: n9\nbgp: {listenAddress: 127.0.0.1, listenPort: ${await freePort()}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
+    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
+    const ds = new ScriptedDatastore();
+    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5 });
+    try {
+      agent.start();
+      for (const o of objects) ds.emit({ type: 'upsert', object: o });
+      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+      await waitFor(() => agent.status().policy.syncs > 0, { timeoutMs: 5000, what: 'policy to be applied' });
+      await agent.settle();
+      expect(agent.status().applied).toBeUndefined();
+      expect(agent.readiness()).toEqual({ ready: false, why: 'Node n9 is not in the cluster (yet): BGP not started' });
+    } finally {
+      await agent.stop({ graceful: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('retries a view that failed to apply (BGP port busy) without waiting for a new object, and only then reports it applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
+    const port = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((res) => squatter.listen(port, '127.0.0.1', res));
+    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${port}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
+    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
+    const ds = new ScriptedDatastore();
+    const metrics = createMetrics({});
+    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics, debounceMs: 1, maxDelayMs: 5, retryMinMs: 100 });
+    try {
+      agent.start();
+      for (const o of objects) ds.emit({ type: 'upsert', object: o });
+      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+      await waitFor(async () => (await metrics.registry.getSingleMetricAsString('meridian_errors_total')).includes('component="agent"'), { timeoutMs: 5000, what: 'the failed start to be counted' });
+      expect(agent.readiness().ready).toBe(false);
+      expect(agent.status().applied).toBeUndefined();
+      await new Promise<void>((res) => squatter.close(() => res()));
+      await waitFor(() => agent.readiness().ready, { timeoutMs: 5000, what: 'the retry to start BGP once the port is free' });
+      await waitFor(() => agent.status().applied !== undefined, { timeoutMs: 5000, what: 'the view to be reported applied' });
+    } finally {
+      squatter.close();
+      await agent.stop({ graceful: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('makes no kernel change before every kind has synced, then applies routing and policy from one view', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
     const port = await freePort();
