@@ -1,4 +1,4 @@
-// deploy/ agrees with the code: the ClusterRole grants exactly get/list/watch on the kinds the
+// deploy/ agrees with the code: the ClusterRole grants exactly list/watch on the kinds the
 // agent watches (src/k8s/kinds.ts) and nothing else, and the CRD schemas name the same fields
 // the decoders read (src/k8s/routing-objects.ts).
 
@@ -17,7 +17,7 @@ describe('deploy/', () => {
   it('the ClusterRole is exactly read access to the watched kinds, without wildcards', () => {
     const role = docs('rbac.yaml').find((d) => d['kind'] === 'ClusterRole') as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
     const granted = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}:${[...r.verbs].sort().join(',')}`))).sort();
-    expect(granted).toEqual(KINDS.map((k) => `${k.group}/${k.resource}:get,list,watch`).sort());
+    expect(granted).toEqual(KINDS.map((k) => `${k.group}/${k.resource}:list,watch`).sort());
     expect(JSON.stringify(role)).not.toContain('*');
   });
 
