@@ -26,7 +26,7 @@ import { modelFromObjects, type PolicyModel } from '../policy/model.js';
 import { isEmptyPlan } from '../policy/plan.js';
 import { PolicySyncer, type SyncerStatus } from '../policy/syncer.js';
 import { applyPlan, observePolicy } from '../policy/writer.js';
-import { writeNodeFile } from './cni-node-file.js';
+import { publishNodeFile, type NodeFileContent } from './node-file.js';
 import type { AgentMetrics } from './metrics.js';
 import { Routing, type RoutingStatus } from './routing.js';
 import { planRouting, viewFromObjects, type RoutingPlan } from './routing-plan.js';
@@ -102,6 +102,7 @@ export class Agent {
   private readonly modelViews = new WeakMap<PolicyModel, { version: number; digest: string }>();
   private routingApplied: { version: number; digest: string } | undefined;
   private retry: Timer | undefined;
+  private nodeFile: NodeFileContent | undefined;
   private retryMs: number;
 
   constructor(d: AgentDeps) {
@@ -149,6 +150,7 @@ export class Agent {
       metrics.policySyncSeconds.observe({ kind: r.kind }, r.durationMs / 1000);
       if (r.repaired) metrics.policyRepairs.inc();
       if (!isEmptyPlan(r.plan)) log.info({ kind: r.kind, ms: Math.round(r.durationMs * 10) / 10, repaired: r.repaired, endpoints: this.endpoints }, 'policy applied');
+      void this.publishNodeFile();
     });
     return syncer;
   }
@@ -258,8 +260,20 @@ export class Agent {
     } else if (changed) {
       await this.routing.update(plan);
     }
-    if (await writeNodeFile(cfg.cni.nodeFile, cfg.nodeName, me.podCIDRs)) log.info({ file: cfg.cni.nodeFile, podCIDRs: me.podCIDRs }, 'CNI node file written');
+    this.nodeFile = { nodeName: cfg.nodeName, podCIDRs: me.podCIDRs };
+    await this.publishNodeFile();
     return true;
+  }
+
+  /**
+   * The CNI node file, once policy is in the kernel: meridian-cni answers "try again later" until
+   * the file exists, and it lives on /run (gone after a reboot), so no pod is wired before this
+   * boot's policy rules are in place — after a reboot, iptables and ipsets are empty.
+   */
+  private async publishNodeFile(): Promise<void> {
+    if (this.nodeFile === undefined) return;
+    if (this.syncer !== undefined && this.syncer.status().syncs === 0) return;
+    await publishNodeFile(this.d.cfg.cni.nodeFile, this.nodeFile, this.d.log, () => this.d.metrics.errors.inc({ component: 'cni-node-file' }));
   }
 
   /** Ready: initial sync done, BGP configured and running, policy applied (when enabled). */

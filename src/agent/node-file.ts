@@ -5,6 +5,7 @@
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import type { Logger } from '../logging/logger.js';
 
 export interface NodeFileContent {
   readonly nodeName: string;
@@ -26,4 +27,14 @@ export async function writeNodeFile(path: string, c: NodeFileContent): Promise<b
   await writeFile(tmp, text, { mode: 0o644 });
   await rename(tmp, path);
   return true;
+}
+
+/** writeNodeFile for the daemons: logs what happened; a failure is logged and counted, not thrown. */
+export async function publishNodeFile(path: string, c: NodeFileContent, log: Logger, onError: () => void): Promise<void> {
+  try {
+    if (await writeNodeFile(path, c)) log.info({ path, podCIDRs: c.podCIDRs }, 'CNI node file written');
+  } catch (e) {
+    log.error({ err: e, path }, 'CNI node file could not be written');
+    onError();
+  }
 }

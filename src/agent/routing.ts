@@ -23,7 +23,6 @@ import type { DesiredRoute } from '../routes/plan.js';
 import { RouteProgrammer } from '../routes/programmer.js';
 import type { AgentConfig, PeerConfig } from './config.js';
 import type { AgentMetrics } from './metrics.js';
-import { writeNodeFile } from './node-file.js';
 import { ribView, type RibEntry } from './rib-view.js';
 
 function policy(p: PeerConfig['importPolicy']): RoutePolicy | undefined {
@@ -127,7 +126,6 @@ export class Routing {
     await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
     await this.applyNat(plan);
     await this.applyTtl(plan);
-    await this.writeNodeFile(plan);
     await this.nextHops.refreshConnected();
     // Routes of our protocol already in the kernel: a previous run's, still forwarding.
     this.restarting = (await programmer.observe()).length > 0;
@@ -190,7 +188,6 @@ export class Routing {
     }
     if (old === undefined || JSON.stringify([old.blackholes, old.podRanges]) !== JSON.stringify([plan.blackholes, plan.podRanges])) await this.applyNat(plan);
     await this.applyTtl(plan);
-    await this.writeNodeFile(plan);
     // New peers or addresses may change how next hops resolve.
     this.nextHops.clear();
     this.program();
@@ -209,19 +206,6 @@ export class Routing {
     } catch (e) {
       this.log.error({ err: e }, 'BGP TTL rules could not be applied');
       this.metrics?.errors.inc({ component: 'bgp-ttl' });
-    }
-  }
-
-  /** The CNI plugin's view of this node (DESIGN.md: "a node file the agent writes"). */
-  private async writeNodeFile(plan: RoutingPlan): Promise<void> {
-    try {
-      // plan.blackholes are exactly this Node's spec.podCIDRs.
-      if (await writeNodeFile(this.cfg.cni.nodeFile, { nodeName: this.cfg.nodeName, podCIDRs: plan.blackholes })) {
-        this.log.info({ path: this.cfg.cni.nodeFile, podCIDRs: plan.blackholes }, 'CNI node file written');
-      }
-    } catch (e) {
-      this.log.error({ err: e, path: this.cfg.cni.nodeFile }, 'CNI node file could not be written');
-      this.metrics?.errors.inc({ component: 'cni-node-file' });
     }
   }
 

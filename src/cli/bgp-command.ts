@@ -9,6 +9,7 @@ import { watch } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../agent/config-file.js';
 import { ConfigError } from '../agent/config.js';
+import { publishNodeFile } from '../agent/node-file.js';
 import { Routing } from '../agent/routing.js';
 import { planRouting, viewFromObjects, type RoutingPlan } from '../agent/routing-plan.js';
 import type { AgentConfig } from '../agent/config.js';
@@ -49,7 +50,11 @@ export function registerBgpCommand(program: Command): void {
       const metrics = createMetrics({ routing: () => holder.routing?.status() });
       const routing = new Routing(cfg, { run: execRunner, log, metrics });
       holder.routing = routing;
-      const { port } = await routing.start(await readPlan(cfg, dir, log));
+      // No policy here: the node file goes out as soon as routing runs.
+      const publish = (plan: RoutingPlan) => publishNodeFile(cfg.cni.nodeFile, { nodeName: cfg.nodeName, podCIDRs: plan.blackholes }, log, () => metrics.errors.inc({ component: 'cni-node-file' }));
+      const first = await readPlan(cfg, dir, log);
+      const { port } = await routing.start(first);
+      await publish(first);
       // /peers: sessions without the kernel route list (cheap to poll with 100k routes); /rib: the
       // Loc-RIB with its attributes (?family=4|6).
       const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }), {
@@ -71,7 +76,10 @@ export function registerBgpCommand(program: Command): void {
         if (reload !== undefined) clearTimeout(reload);
         reload = setTimeout(() => {
           readPlan(cfg, dir, log)
-            .then((plan) => routing.update(plan))
+            .then(async (plan) => {
+              await routing.update(plan);
+              await publish(plan);
+            })
             .catch((e: unknown) => log.warn({ err: e }, 'manifests unreadable; keeping the last good Node'));
         }, 100);
       });

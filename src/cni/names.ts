@@ -71,8 +71,12 @@ export const GATEWAY_V6 = 'fe80::ecee:eeff:feee:eeee';
  */
 export const ROUTE_PROTOCOL_POD = 181;
 
-/** Where the agent writes what this node owns (podCIDRs); read when a range says "usePodCidr". */
-export const DEFAULT_NODE_FILE = '/var/lib/meridian/node.json';
+/**
+ * Where the agent writes what this node owns (podCIDRs); read when a range says "usePodCidr". On
+ * /run, which a reboot empties: the agent writes it only once this boot's policy rules are in the
+ * kernel, and until then the plugin answers "try again later", so no pod starts unprotected.
+ */
+export const DEFAULT_NODE_FILE = '/var/run/meridian/node.json';
 /** IPAM state: <dataDir>/<network name>/{allocations.json,lock}. */
 export const DEFAULT_IPAM_DIR = '/var/lib/meridian/ipam';
 export const USE_POD_CIDR = 'usePodCidr';

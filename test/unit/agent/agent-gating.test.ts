@@ -2,7 +2,7 @@
 // command runs before every watched kind has synced, then routing and policy are applied from the
 // same view, the CNI node file is written, readiness follows; stop() leaves kernel state alone.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,33 @@ const objects: KubeObject[] = [
 ];
 
 describe('Agent', () => {
+  it('writes the CNI node file only once policy is in the kernel, so no pod is wired unprotected', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
+    const nodeFile = join(dir, 'node.json');
+    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${await freePort()}}\ncni: {nodeFile: ${nodeFile}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
+    let kernelRefuses = true;
+    const fake = fakeRunner((cmd) => {
+      if (cmd.argv[0] === 'iptables-restore' && kernelRefuses) return { exitCode: 1, stderr: 'iptables-restore: line 3 failed' };
+      return cmd.argv.includes('-json') ? { stdout: '[]' } : undefined;
+    });
+    const ds = new ScriptedDatastore();
+    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5 });
+    try {
+      agent.start();
+      for (const o of objects) ds.emit({ type: 'upsert', object: o });
+      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+      await waitFor(() => agent.status().policy.failures > 0 && agent.status().routing.started, { timeoutMs: 5000, what: 'routing up and policy failing' });
+      await agent.settle();
+      expect(existsSync(nodeFile)).toBe(false);
+      kernelRefuses = false;
+      await waitFor(() => existsSync(nodeFile), { timeoutMs: 5000, what: 'the node file once policy applied' });
+      expect(agent.status().policy.syncs).toBeGreaterThan(0);
+    } finally {
+      await agent.stop({ graceful: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('does not report a view applied while routing cannot act on it (its own Node is missing)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
     const cfg = parseConfig(`nodeName: n9\nbgp: {listenAddress: 127.0.0.1, listenPort: ${await freePort()}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });

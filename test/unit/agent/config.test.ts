@@ -23,7 +23,7 @@ describe('agent config', () => {
       bgp: { asn: 64512, listenAddress: '::', listenPort: 179, peers: [], nodeMesh: true, gracefulRestartTime: 120, advertise: [] },
       routes: { protocol: 180, table: 254, metric: 20 },
       policy: { enabled: true },
-      cni: { nodeFile: '/var/lib/meridian/node.json' },
+      cni: { nodeFile: '/var/run/meridian/node.json' },
       clusterCIDRs: [],
       natOutgoing: { enabled: true, nonMasqueradeCIDRs: [] },
       statusSocket: '/var/run/meridian/meridian.sock',
