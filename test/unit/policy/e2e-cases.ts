@@ -12,6 +12,11 @@ export interface Case {
   readonly expect: Record<string, (r: Reachability) => Reachability>;
   readonly podOverrides?: Record<string, PodOverride>;
   readonly nsLabels?: Record<string, Record<string, string>>;
+  /**
+   * The address family the tables hold (pods are dual-stack where both are probed). A case with
+   * ipBlocks of one family has tables for that family only: its blocks match nothing in the other.
+   */
+  readonly family?: 4 | 6;
 }
 
 export const np = (ns: string, name: string, spec: string): string =>
@@ -204,6 +209,23 @@ export const CASES: Case[] = [
     name: 'ingress ipBlock 0.0.0.0/0 except a namespace range',
     policies: np('x', 'all-but-z', 'podSelector: {matchLabels: {pod: a}}\ningress:\n- from:\n  - ipBlock: {cidr: 0.0.0.0/0, except: [10.244.3.0/24]}'),
     expect: { 'TCP/80': (r) => r.expectPeer({ ns: 'z' }, { ns: 'x', pod: 'a' }, false) },
+  },
+  {
+    name: 'IPv6: egress ipBlock with except',
+    family: 6,
+    policies: np('x', 'except6', `podSelector: {matchLabels: {pod: a}}\npolicyTypes: [Egress]\negress:\n- to:\n  - ipBlock: {cidr: "fd00:10:244::/48", except: ["${podIp('y', 'b', 6)}/128"]}`),
+    expect: { 'TCP/80': (r) => r.expect('x/a', 'y/b', false), 'UDP/81': (r) => r.expect('x/a', 'y/b', false) },
+  },
+  {
+    name: 'IPv6: ingress ipBlock ::/0 except a namespace range',
+    family: 6,
+    policies: np('x', 'all-but-z6', `podSelector: {matchLabels: {pod: a}}\ningress:\n- from:\n  - ipBlock: {cidr: "::/0", except: ["${podIp('z', 'a', 6).replace(/::\d+$/, '::')}/64"]}`),
+    expect: { 'TCP/80': (r) => r.expectPeer({ ns: 'z' }, { ns: 'x', pod: 'a' }, false) },
+  },
+  {
+    name: 'an empty podSelector peer means every pod of the policy\'s own namespace only',
+    policies: np('x', 'own-ns', 'podSelector: {matchLabels: {pod: a}}\ningress:\n- from:\n  - podSelector: {}'),
+    expect: { 'TCP/80': (r) => r.expectAllIngress('x/a', false).expect('x/b', 'x/a', true).expect('x/c', 'x/a', true), 'UDP/81': (r) => r.expectAllIngress('x/a', false).expect('x/b', 'x/a', true).expect('x/c', 'x/a', true) },
   },
   {
     name: 'egress deny-all with a DNS-like allow (UDP 53) only',

@@ -11,11 +11,11 @@ import { diffTable, modelWith, Reachability } from './e2e-model.js';
 describe('upstream e2e truth tables, predicted from the compiled IR', () => {
   for (const c of CASES) {
     it(c.name, () => {
-      const model = modelWith(c.policies, { podOverrides: c.podOverrides, nsLabels: c.nsLabels });
+      const model = modelWith(c.policies, { podOverrides: c.podOverrides, nsLabels: c.nsLabels, dualStack: c.family === 6 });
       for (const [key, build] of Object.entries(c.expect)) {
         const [protocol = 'TCP', portText = '80'] = key.split('/');
         const port = Number(portText);
-        const m = predictMatrix(model, { ports: [port], protocols: [protocol as Protocol] });
+        const m = predictMatrix(model, { ports: [port], protocols: [protocol as Protocol], family: c.family ?? 4 });
         const expected = build(new Reachability()).results(port, protocol as Protocol);
         expect(diffTable(expected, m.results), `${c.name} ${key}`).toEqual([]);
         expect(m.results).toHaveLength(72);
