@@ -9,7 +9,7 @@ import type { Family } from '../net/ip.js';
 import { ipsetLine } from '../net/ipset.js';
 import { savedHooksOf, savedSetOf } from './assumed.js';
 import type { Chain, CompiledPolicy, Table } from './ir.js';
-import { chainDiffers, planSet, tableText, type PlanOptions, type PolicyPlan } from './plan.js';
+import { chainDiffers, orderedPlan, planSet, tableText, type PlanOptions, type PolicyPlan } from './plan.js';
 import { chainTags } from './render-iptables.js';
 
 function sameTags(a: Chain, b: Chain): boolean {
@@ -48,5 +48,5 @@ export function planDelta(prev: CompiledPolicy, next: CompiledPolicy | null, opt
     const text = planTableDelta(f === 4 ? prev.v4 : prev.v6, next === null ? undefined : f === 4 ? next.v4 : next.v6);
     if (text !== undefined) iptables.push({ family: f, text });
   }
-  return { ipsetBefore: before, iptables, ipsetAfter: after };
+  return orderedPlan(before, iptables, after);
 }

@@ -74,6 +74,23 @@ export function planSet(want: IpSet, have: SavedSet | undefined, before: string[
   }
 }
 
+/**
+ * The plan, ordered so that no moment of the apply allows more than both its start and its end.
+ * Sets are filled before the rules that use them, but when rules change too, a member added to a
+ * set the OLD rules already use could open a flow for an instant that neither the old nor the new
+ * policy allows (a target moved off policy P while a new peer joins P's set). So with rule changes,
+ * additions to sets that already exist wait until after iptables-restore: for that instant the new
+ * rules see a set not yet complete, which only denies (fail closed). New sets are filled before.
+ */
+export function orderedPlan(before: readonly string[], iptables: PolicyPlan['iptables'], after: readonly string[]): PolicyPlan {
+  if (iptables.length === 0) return { ipsetBefore: before, iptables, ipsetAfter: after };
+  const created = new Set(before.filter((l) => l.startsWith('create ')).map((l) => l.split(' ')[1]));
+  const deferred = before.filter((l) => l.startsWith('add ') && !created.has(l.split(' ')[1]));
+  if (deferred.length === 0) return { ipsetBefore: before, iptables, ipsetAfter: after };
+  const late = new Set(deferred);
+  return { ipsetBefore: before.filter((l) => !late.has(l)), iptables, ipsetAfter: [...deferred, ...after] };
+}
+
 /** Does a chain's desired tag list differ from the tags read back (undefined: chain absent)? */
 export function chainDiffers(want: Chain, haveTags: readonly string[] | undefined): boolean {
   if (haveTags === undefined) return true;
@@ -148,5 +165,5 @@ export function planPolicy(desired: CompiledPolicy | null, observed: ObservedPol
     const text = planTable(want, observed.tables.get(f));
     if (text !== undefined) iptables.push({ family: f, text });
   }
-  return { ipsetBefore: before, iptables, ipsetAfter: after };
+  return orderedPlan(before, iptables, after);
 }

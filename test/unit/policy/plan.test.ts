@@ -11,7 +11,7 @@ import type { KubeObject, Pod } from '../../../src/k8s/objects.js';
 import { compile } from '../../../src/policy/compile.js';
 import type { CompiledPolicy } from '../../../src/policy/ir.js';
 import { modelFromObjects } from '../../../src/policy/model.js';
-import { isEmptyPlan, planPolicy, type ObservedPolicy } from '../../../src/policy/plan.js';
+import { isEmptyPlan, orderedPlan, planPolicy, type ObservedPolicy } from '../../../src/policy/plan.js';
 import { renderIpsets } from '../../../src/policy/render-ipset.js';
 import { renderTable } from '../../../src/policy/render-iptables.js';
 import { e2eObjects } from './e2e-model.js';
@@ -118,5 +118,42 @@ describe('planPolicy', () => {
       expect(t.text).not.toContain('KUBE-SERVICES');
       expect(t.text).not.toContain('-A ');
     }
+  });
+
+  it('with rule changes, additions to existing sets come after iptables-restore; new sets are filled before', () => {
+    const before = ['create mrd-new hash:ip family inet', 'add mrd-new 10.0.0.1', 'del mrd-old 10.0.0.2', 'add mrd-old 10.0.0.3'];
+    const tables = [{ family: 4 as Family, text: '*filter\nCOMMIT\n' }];
+    expect(orderedPlan(before, tables, ['destroy mrd-gone'])).toEqual({
+      ipsetBefore: ['create mrd-new hash:ip family inet', 'add mrd-new 10.0.0.1', 'del mrd-old 10.0.0.2'],
+      iptables: tables,
+      ipsetAfter: ['add mrd-old 10.0.0.3', 'destroy mrd-gone'],
+    });
+    // Members only: the rules are the same throughout, so everything goes in one step before.
+    expect(orderedPlan(before, [], [])).toEqual({ ipsetBefore: before, iptables: [], ipsetAfter: [] });
+  });
+
+  it('a target moving off a policy while a new peer joins its set never opens the peer to the target mid-apply', () => {
+    const objs = (peerLabel: string, targetLabel: string): KubeObject[] => {
+      const parsed = parseManifests(
+        `kind: NetworkPolicy\nmetadata: {namespace: x, name: p}\nspec:\n  podSelector: {matchLabels: {role: db}}\n  ingress: [{from: [{podSelector: {matchLabels: {role: web}}}]}]\n---\nkind: NetworkPolicy\nmetadata: {namespace: x, name: q}\nspec:\n  podSelector: {matchLabels: {role: vault}}\n`,
+        't',
+      );
+      return [
+        // x/a is the target, x/b the peer; x/c stays selected by p, so p and its peer set live on.
+        ...e2eObjects({}).map((o) => {
+          if (o.kind !== 'Pod' || o.namespace !== 'x') return o;
+          const role = { a: targetLabel, b: peerLabel, c: 'db' }[o.name];
+          return role === undefined ? o : { ...o, labels: { ...o.labels, role } };
+        }),
+        ...parsed.objects,
+      ];
+    };
+    const prev = compile(modelFromObjects(objs('none', 'db')), { node: 'node-1' });
+    const next = compile(modelFromObjects(objs('web', 'vault')), { node: 'node-1' });
+    const plan = planPolicy(next, kernelAfter(prev), { families: [4] });
+    expect(plan.iptables.length).toBeGreaterThan(0);
+    const peerIp = (e2eObjects({}).find((o) => o.kind === 'Pod' && o.namespace === 'x' && o.name === 'b') as Pod).podIPs[0] ?? '';
+    expect(plan.ipsetBefore.some((l) => l.startsWith('add ') && l.includes(peerIp))).toBe(false);
+    expect(plan.ipsetAfter.some((l) => l.startsWith('add ') && l.includes(peerIp))).toBe(true);
   });
 });

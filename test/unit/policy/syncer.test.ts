@@ -170,7 +170,8 @@ describe('PolicySyncer', () => {
     expect(syncer.status().repairs).toBe(1);
     const repair = syncer.status().last?.plan;
     expect(repair?.iptables.map((t) => t.text).join('')).toContain(':MERIDIAN-TO-POD - [0:0]');
-    expect(repair?.ipsetBefore.join('\n')).toContain(`add ${setName} ${set.members[0]?.split(' ')[0]}`);
+    // Rules change too, so the member comes back after them (never a wider moment in between).
+    expect(repair?.ipsetAfter.join('\n')).toContain(`add ${setName} ${set.members[0]?.split(' ')[0]}`);
     // The resync timer is re-armed.
     expect([...timers.pending.values()].map((t) => t.ms)).toEqual([30_000]);
   });
