@@ -123,8 +123,15 @@ export function service(doc: Obj, namespace: string, name: string): Service {
   const status = obj(doc['status'], 'status', true) ?? {};
   const lb = obj(status['loadBalancer'], 'status.loadBalancer', true) ?? {};
   const ips = (v: unknown, path: string) => list(v, path).map((x, i) => ip(x, `${path}[${i}]`));
+  // A headless Service has clusterIP "None", and the API server mirrors it as clusterIPs ["None"].
+  const headless = (v: unknown) => v === 'None' || v === '';
   const clusterIP = spec['clusterIP'];
-  const clusterIPs = spec['clusterIPs'] !== undefined ? ips(spec['clusterIPs'], 'spec.clusterIPs') : typeof clusterIP === 'string' && clusterIP !== 'None' && clusterIP !== '' ? [ip(clusterIP, 'spec.clusterIP')] : [];
+  const clusterIPs =
+    spec['clusterIPs'] !== undefined && spec['clusterIPs'] !== null
+      ? list(spec['clusterIPs'], 'spec.clusterIPs').flatMap((x, i) => (headless(x) ? [] : [ip(x, `spec.clusterIPs[${i}]`)]))
+      : typeof clusterIP === 'string' && !headless(clusterIP)
+        ? [ip(clusterIP, 'spec.clusterIP')]
+        : [];
   return {
     kind: 'Service',
     namespace,
