@@ -69,8 +69,11 @@ export function bgpPeer(doc: Obj, name: string): BgpPeer {
     if (t === undefined) throw new Invalid('spec.gracefulRestart.restartTime: required');
     gracefulRestart = { restartTime: t };
   }
+  // No "keep" (Calico has one): a BGPPeer on eBGP is sent only routes this node originates, whose
+  // next hop can only be ours, and on iBGP auto already keeps a learned next hop; so keep would
+  // change nothing, and accepting it would promise what never happens.
   const mode = spec['nextHopMode'] ?? 'auto';
-  if (mode !== 'auto' && mode !== 'self' && mode !== 'keep') throw new Invalid('spec.nextHopMode: must be auto, self or keep');
+  if (mode !== 'auto' && mode !== 'self') throw new Invalid('spec.nextHopMode: must be auto or self');
   const pw = obj(spec['passwordSecretRef'], 'spec.passwordSecretRef', true);
   const mp = obj(spec['maxPrefix'], 'spec.maxPrefix', true);
   let maxPrefix: BgpPeer['maxPrefix'];

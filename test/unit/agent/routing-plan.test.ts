@@ -229,12 +229,19 @@ describe('routing objects in manifests', () => {
       [
         JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'bad' }, spec: { peerIP: 'nope', asNumber: 65000 } }),
         JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'hold' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, holdTime: 2 } }),
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'keep' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, nextHopMode: 'keep' } }),
         JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'ok' }, spec: { peerIP: '192.0.2.1', asNumber: 65000 } }),
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'self' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, nextHopMode: 'self' } }),
       ].join('\n---\n'),
       'peers.yaml',
     );
-    expect(r.objects.map((o) => o.name)).toEqual(['ok']);
-    expect(r.problems.map((p) => p.reason)).toEqual(['spec.peerIP: "nope" is not an IP address', 'spec.holdTime: must be 0 or at least 3 (RFC 4271 4.2)']);
+    expect(r.objects.map((o) => o.name)).toEqual(['ok', 'self']);
+    expect(r.problems.map((p) => p.reason)).toEqual([
+      'spec.peerIP: "nope" is not an IP address',
+      'spec.holdTime: must be 0 or at least 3 (RFC 4271 4.2)',
+      // keep would change nothing (docs/routing.md): refused rather than silently ignored.
+      'spec.nextHopMode: must be auto or self',
+    ]);
   });
 });
 
