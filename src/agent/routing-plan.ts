@@ -11,13 +11,14 @@
 //  (c) Node annotations in kube-router's style (docs/routing.md lists them), and the agent
 //      config's bgp.peers.
 // Routes: originate the node's podCIDRs, bgp.advertise, and service addresses as BGPConfiguration
-// asks. Import filter: only prefixes inside the cluster's pod CIDRs and service ranges, plus
-// exactly the prefixes BGPConfiguration/BGPPeer allow (e.g. a ToR's default route): a peer cannot
-// hijack node or host routes. External (non-mesh) peers get only what we originate.
+// asks. Import filter (importPolicy): other Nodes' podCIDRs exactly, prefixes inside clusterCIDRs
+// and the service ranges, plus exactly the prefixes BGPConfiguration/BGPPeer allow (e.g. a ToR's
+// default route), never anything in our own podCIDRs: a peer cannot hijack node, pod or host
+// routes. External (non-mesh) peers get only what we originate.
 
 import { isIP } from 'node:net';
 import type { PeerSpec } from '../bgp/speaker/speaker.js';
-import type { PrefixMatch, RoutePolicy } from '../bgp/speaker/policy.js';
+import type { PolicyRule, PrefixMatch, RoutePolicy } from '../bgp/speaker/policy.js';
 import type { BgpConfiguration, BgpPeer, KubeObject, Node, Service } from '../k8s/objects.js';
 import { cidrContains, parseCidr, parseIp } from '../policy/cidr.js';
 import { selectorMatches } from '../policy/selector.js';
@@ -148,13 +149,40 @@ export function serviceRoutes(cfg: BgpConfiguration | undefined, services: reado
   return [...out].sort();
 }
 
-/** Prefixes inside these ranges, at any length; plus exactly these extra prefixes. */
-function importPolicy(ranges: readonly string[], exact: readonly string[]): RoutePolicy {
-  const prefixes: PrefixMatch[] = [
-    ...ranges.map((cidr) => ({ cidr, le: cidr.includes(':') ? 128 : 32 })),
-    ...exact.map((cidr) => ({ cidr })),
-  ];
-  return { rules: prefixes.length > 0 ? [{ match: { prefixes }, action: 'accept' }] : [], defaultAction: 'reject' };
+/** The prefix itself and everything inside it. */
+function orLonger(cidr: string): PrefixMatch {
+  return { cidr, le: cidr.includes(':') ? 128 : 32 };
+}
+
+/** What every peer may tell us, by where a prefix falls (importPolicy). */
+interface ImportRanges {
+  /** This node's podCIDRs: only we route them (the blackhole catches unallocated addresses). */
+  readonly own: readonly string[];
+  /** Every Node's podCIDRs: accepted exactly as the Node has them, never a part of one. */
+  readonly nodePods: readonly string[];
+  /** clusterCIDRs and the service ranges: anything inside them, at any length. */
+  readonly open: readonly string[];
+}
+
+/**
+ * The import filter, first match wins: nothing equal to or inside our own podCIDRs, from anyone
+ * (a more specific one would beat our blackhole, a /32 would steal a pod's traffic); then exactly
+ * the prefixes importAllow lists; then each Node's podCIDR exactly, and nothing longer inside one
+ * (a /25 or a pod's /32 of another node would win over that node's own route by length); then
+ * anything else inside clusterCIDRs or the service ranges. Meridian nodes originate only whole
+ * podCIDRs, so the mesh loses nothing by the exact-only rule; service /32s fall in "open".
+ */
+function importPolicy(r: ImportRanges, allow: readonly string[]): RoutePolicy {
+  const rules: PolicyRule[] = [];
+  const rule = (prefixes: readonly PrefixMatch[], action: 'accept' | 'reject') => {
+    if (prefixes.length > 0) rules.push({ match: { prefixes }, action });
+  };
+  rule(r.own.map(orLonger), 'reject');
+  rule(allow.map((cidr) => ({ cidr })), 'accept');
+  rule(r.nodePods.map((cidr) => ({ cidr })), 'accept');
+  rule(r.nodePods.map(orLonger), 'reject');
+  rule(r.open.map(orLonger), 'accept');
+  return { rules, defaultAction: 'reject' };
 }
 
 function exportOnly(prefixes: readonly string[]): RoutePolicy {
@@ -163,7 +191,7 @@ function exportOnly(prefixes: readonly string[]): RoutePolicy {
 
 /** What a reflector passes to iBGP peers: our own prefixes, and cluster-range routes at any length. */
 function reflectable(originate: readonly string[], ranges: readonly string[]): RoutePolicy {
-  const prefixes: PrefixMatch[] = [...originate.map((cidr) => ({ cidr })), ...ranges.map((cidr) => ({ cidr, le: cidr.includes(':') ? 128 : 32 }))];
+  const prefixes: PrefixMatch[] = [...originate.map((cidr) => ({ cidr })), ...ranges.map(orLonger)];
   return { rules: prefixes.length > 0 ? [{ match: { prefixes }, action: 'accept' }] : [], defaultAction: 'reject' };
 }
 
@@ -184,10 +212,13 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
   const myClusterId = rrOf(me);
   const reflectors = view.nodes.filter((n) => rrOf(n) !== undefined);
 
-  // Allowed into the RIB: the cluster's own ranges, service ranges, and exact extras.
-  const podRanges = [...new Set([...view.nodes.flatMap((n) => n.podCIDRs), ...cfg.clusterCIDRs])];
+  // Allowed into the RIB: other Nodes' podCIDRs exactly, what else lies in the cluster's ranges
+  // and service ranges, and exact extras (importPolicy).
+  const nodePods = [...new Set(view.nodes.flatMap((n) => n.podCIDRs))];
+  const podRanges = [...new Set([...nodePods, ...cfg.clusterCIDRs])];
   const serviceRanges = bc === undefined ? [] : [...bc.serviceClusterIPs, ...bc.serviceExternalIPs, ...bc.serviceLoadBalancerIPs];
   const ranges = [...podRanges, ...serviceRanges];
+  const importRanges: ImportRanges = { own: me.podCIDRs, nodePods, open: [...cfg.clusterCIDRs, ...serviceRanges] };
   const originate = [...new Set([...me.podCIDRs, ...cfg.bgp.advertise, ...serviceRoutes(bc, view.services)])];
 
   const peers = new Map<string, PeerSpec>();
@@ -197,9 +228,17 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
       if (other.name === me.name) continue;
       const otherIsRr = rrOf(other) !== undefined;
       if (reflectors.length > 0) {
-        // Through the reflectors: a client talks to reflectors only (of its cluster, if it names one).
-        const wanted = clusterIdAnnotation(me, ANNOTATIONS.routeReflectorClient, problems);
-        if (myClusterId === undefined && (!otherIsRr || (wanted !== undefined && rrOf(other) !== wanted))) continue;
+        // Through the reflectors: a client talks to reflectors only (of its cluster, if it names
+        // one), and a reflector only to the clients that want it: both sides must agree, or the
+        // one that dials retries for ever against a peer that never configured it.
+        const wantedBy = (n: Node) => clusterIdAnnotation(n, ANNOTATIONS.routeReflectorClient, problems);
+        if (myClusterId === undefined) {
+          const wanted = wantedBy(me);
+          if (!otherIsRr || (wanted !== undefined && rrOf(other) !== wanted)) continue;
+        } else if (!otherIsRr) {
+          const wanted = wantedBy(other);
+          if (wanted !== undefined && wanted !== myClusterId) continue;
+        }
       }
       for (const family of [4, 6] as const) {
         const mine = internalIp(me, family);
@@ -213,7 +252,7 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
           passive: compareIps(mine, theirs) > 0,
           routeReflectorClient: myClusterId !== undefined && !otherIsRr,
           gracefulRestart: { restartTime },
-          importPolicy: importPolicy(ranges, bc?.importAllow ?? []),
+          importPolicy: importPolicy(importRanges, bc?.importAllow ?? []),
         });
       }
     }
@@ -239,7 +278,7 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
       ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
       ...(p.ttlSecurityHops !== undefined ? { ttlSecurityHops: p.ttlSecurityHops } : {}),
-      importPolicy: importPolicy(ranges, [...(bc?.importAllow ?? []), ...p.importAllow]),
+      importPolicy: importPolicy(importRanges, [...(bc?.importAllow ?? []), ...p.importAllow]),
     });
   }
   // kube-router's node annotations: peer.ips with peer.asns (and optional peer.ports).
@@ -259,11 +298,11 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
           problems.push(`node ${me.name}: annotation peer ${JSON.stringify(address)} AS ${JSON.stringify(asns[i])} is not valid`);
           continue;
         }
-        external.push({ address, asn: a, port: ports[i] ?? 179, gracefulRestart: { restartTime }, importPolicy: importPolicy(ranges, bc?.importAllow ?? []) });
+        external.push({ address, asn: a, port: ports[i] ?? 179, gracefulRestart: { restartTime }, importPolicy: importPolicy(importRanges, bc?.importAllow ?? []) });
       }
     }
   }
-  for (const p of peerSpecs(cfg)) external.push({ ...p, importPolicy: p.importPolicy ?? importPolicy(ranges, bc?.importAllow ?? []) });
+  for (const p of peerSpecs(cfg)) external.push({ ...p, importPolicy: p.importPolicy ?? importPolicy(importRanges, bc?.importAllow ?? []) });
   // Our route-reflector clients (RFC 4456) must hear what we reflect, and in our AS clients'
   // routes reach non-clients too: those iBGP peers default to what we originate plus what we would
   // import (the cluster's ranges), never a ToR's default route or anything else outside them.

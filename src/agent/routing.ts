@@ -12,7 +12,7 @@ import type { Logger } from '../logging/logger.js';
 import { Speaker, type PeerSpec, type PeerStatus } from '../bgp/speaker/speaker.js';
 import type { RoutePolicy } from '../bgp/speaker/policy.js';
 import type { RoutingPlan } from './routing-plan.js';
-import { sysctlSet } from '../net/sysctl.js';
+import { sysctlExists, sysctlSet } from '../net/sysctl.js';
 import { applyNat } from '../routes/nat-apply.js';
 import { applyTtlRules } from '../routes/ttl-apply.js';
 import { desiredRoute, desiredRoutes } from '../routes/desired.js';
@@ -62,6 +62,8 @@ export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
   });
 }
 
+const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
+
 export interface RoutingStatus {
   readonly asn: number;
   readonly routerId: string;
@@ -84,6 +86,8 @@ export class Routing {
   /** BGP next hop -> kernel next hop; cleared when the plan changes or programming fails. */
   private readonly nextHops: NextHopResolver;
   private readonly metrics: AgentMetrics | undefined;
+  /** Whether the node's kernel has IPv6 (net.ipv6 sysctls); found out at start. */
+  private ipv6 = true;
 
   constructor(cfg: AgentConfig, deps: { run: Runner; log: Logger; netns?: string; metrics?: AgentMetrics }) {
     this.cfg = cfg;
@@ -122,8 +126,7 @@ export class Routing {
       },
     });
     this.programmer = programmer;
-    // The dataplane's sysctls, in this node's namespace only (the agent runs in the host's).
-    await sysctlSet(this.run, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 }, { netns: this.netns });
+    await this.setSysctls(plan);
     await this.applyNat(plan);
     await this.applyTtl(plan);
     await this.nextHops.refreshConnected();
@@ -140,6 +143,36 @@ export class Routing {
       this.program();
     }
     return { port };
+  }
+
+  /**
+   * The dataplane's sysctls, in this node's namespace only (the agent runs in the host's). A node
+   * booted with ipv6.disable=1 has no net.ipv6 keys: fine while it has no IPv6 podCIDR (nothing
+   * to forward), a configuration error when it has one.
+   */
+  private async setSysctls(plan: RoutingPlan): Promise<void> {
+    const values: Record<string, number> = { 'net.ipv4.ip_forward': 1 };
+    this.ipv6 = await sysctlExists(this.run, IPV6_FORWARDING, { netns: this.netns });
+    if (this.ipv6) {
+      values[IPV6_FORWARDING] = 1;
+    } else {
+      const problem = this.ipv6Problem(plan);
+      if (problem !== undefined) throw new Error(problem);
+      this.log.info({}, `IPv6 is disabled in this node's kernel (no ${IPV6_FORWARDING}) and it has no IPv6 podCIDR: IPv6 forwarding left alone`);
+    }
+    await sysctlSet(this.run, values, { netns: this.netns });
+  }
+
+  /** The address families whose netfilter tables exist here (ip6tables fails without IPv6). */
+  private families(): readonly (4 | 6)[] {
+    return this.ipv6 ? [4, 6] : [4];
+  }
+
+  /** Why this plan cannot work on a kernel without IPv6, if it cannot. */
+  private ipv6Problem(plan: RoutingPlan): string | undefined {
+    const v6Pods = plan.blackholes.filter((c) => c.includes(':'));
+    if (this.ipv6 || v6Pods.length === 0) return undefined;
+    return `node ${this.cfg.nodeName} has IPv6 podCIDRs (${v6Pods.join(', ')}) but IPv6 is disabled in its kernel (no ${IPV6_FORWARDING}; booted with ipv6.disable=1?): enable IPv6 or remove the IPv6 podCIDRs`;
   }
 
   private async startSpeaker(plan: RoutingPlan): Promise<number> {
@@ -170,6 +203,9 @@ export class Routing {
     const old = this.plan;
     this.plan = plan;
     for (const p of plan.problems) this.log.warn({ problem: p }, 'routing configuration problem');
+    // The Node gained an IPv6 podCIDR after start: IPv4 keeps working, so say it, do not stop.
+    const v6 = this.ipv6Problem(plan);
+    if (v6 !== undefined && (old === undefined || this.ipv6Problem(old) !== v6)) this.log.error({ problem: v6 }, 'IPv6 podCIDR on a node without IPv6');
     if (old !== undefined && (old.asn !== plan.asn || old.routerId !== plan.routerId || old.listenPort !== plan.listenPort || old.clusterId !== plan.clusterId)) {
       // Identity changed: sessions must be re-established with new OPENs. Forwarding state stays.
       // Handled as a graceful restart, so the kernel keeps forwarding on the routes it has until
@@ -202,7 +238,7 @@ export class Routing {
       ttlSecurityHops: p.ttlSecurityHops,
     }));
     try {
-      await applyTtlRules(this.run, peers, plan.listenPort, { netns: this.netns });
+      await applyTtlRules(this.run, peers, plan.listenPort, { netns: this.netns, families: this.families() });
     } catch (e) {
       this.log.error({ err: e }, 'BGP TTL rules could not be applied');
       this.metrics?.errors.inc({ component: 'bgp-ttl' });
@@ -212,7 +248,7 @@ export class Routing {
   private async applyNat(plan: RoutingPlan): Promise<void> {
     const n = this.cfg.natOutgoing;
     try {
-      await applyNat(this.run, { enabled: n.enabled, podCidrs: plan.blackholes, nonMasquerade: [...plan.podRanges, ...n.nonMasqueradeCIDRs] }, { netns: this.netns });
+      await applyNat(this.run, { enabled: n.enabled, podCidrs: plan.blackholes, nonMasquerade: [...plan.podRanges, ...n.nonMasqueradeCIDRs] }, { netns: this.netns, families: this.families() });
     } catch (e) {
       this.log.error({ err: e }, 'outbound NAT rules could not be applied');
       this.metrics?.errors.inc({ component: 'nat' });

@@ -122,8 +122,8 @@ export interface BgpPeer {
   readonly routeReflectorClient: boolean;
   readonly holdTime: number | undefined;
   readonly gracefulRestart: boolean | { readonly restartTime: number } | undefined;
-  /** auto: RFC rules; self: our address on everything sent; keep: never rewrite (eBGP too). */
-  readonly nextHopMode: 'auto' | 'self' | 'keep';
+  /** auto: RFC rules; self: our address on everything sent (iBGP too). */
+  readonly nextHopMode: 'auto' | 'self';
   readonly passwordSecretRef: { readonly name: string; readonly key: string } | undefined;
   /** Prefixes accepted from this peer besides the cluster's own ranges (e.g. 0.0.0.0/0 from a ToR). */
   readonly importAllow: readonly string[];

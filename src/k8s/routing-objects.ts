@@ -69,8 +69,11 @@ export function bgpPeer(doc: Obj, name: string): BgpPeer {
     if (t === undefined) throw new Invalid('spec.gracefulRestart.restartTime: required');
     gracefulRestart = { restartTime: t };
   }
+  // No "keep" (Calico has one): a BGPPeer on eBGP is sent only routes this node originates, whose
+  // next hop can only be ours, and on iBGP auto already keeps a learned next hop; so keep would
+  // change nothing, and accepting it would promise what never happens.
   const mode = spec['nextHopMode'] ?? 'auto';
-  if (mode !== 'auto' && mode !== 'self' && mode !== 'keep') throw new Invalid('spec.nextHopMode: must be auto, self or keep');
+  if (mode !== 'auto' && mode !== 'self') throw new Invalid('spec.nextHopMode: must be auto or self');
   const pw = obj(spec['passwordSecretRef'], 'spec.passwordSecretRef', true);
   const mp = obj(spec['maxPrefix'], 'spec.maxPrefix', true);
   let maxPrefix: BgpPeer['maxPrefix'];
@@ -123,8 +126,15 @@ export function service(doc: Obj, namespace: string, name: string): Service {
   const status = obj(doc['status'], 'status', true) ?? {};
   const lb = obj(status['loadBalancer'], 'status.loadBalancer', true) ?? {};
   const ips = (v: unknown, path: string) => list(v, path).map((x, i) => ip(x, `${path}[${i}]`));
+  // A headless Service has clusterIP "None", and the API server mirrors it as clusterIPs ["None"].
+  const headless = (v: unknown) => v === 'None' || v === '';
   const clusterIP = spec['clusterIP'];
-  const clusterIPs = spec['clusterIPs'] !== undefined ? ips(spec['clusterIPs'], 'spec.clusterIPs') : typeof clusterIP === 'string' && clusterIP !== 'None' && clusterIP !== '' ? [ip(clusterIP, 'spec.clusterIP')] : [];
+  const clusterIPs =
+    spec['clusterIPs'] !== undefined && spec['clusterIPs'] !== null
+      ? list(spec['clusterIPs'], 'spec.clusterIPs').flatMap((x, i) => (headless(x) ? [] : [ip(x, `spec.clusterIPs[${i}]`)]))
+      : typeof clusterIP === 'string' && !headless(clusterIP)
+        ? [ip(clusterIP, 'spec.clusterIP')]
+        : [];
   return {
     kind: 'Service',
     namespace,

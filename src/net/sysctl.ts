@@ -4,7 +4,7 @@
 // node's namespace is what confines a change to it.
 
 import type { NetnsOption } from './ip.js';
-import type { Runner } from './runner.js';
+import { ExecError, type Runner } from './runner.js';
 
 const KEY = /^[A-Za-z0-9_./-]+$/;
 
@@ -32,4 +32,17 @@ export async function sysctlSet(
   if (pairs.length === 0) return;
   // -q: sysctl echoes every assignment otherwise.
   await run({ argv: ['sysctl', '-q', '-w', ...pairs], netns: opts.netns });
+}
+
+/**
+ * Does this key exist in the namespace? A kernel booted with ipv6.disable=1 has no net.ipv6 tree
+ * at all, and writing a key there fails. sysctl(8) says so on stderr ("cannot stat ...: No such
+ * file or directory" from procps, "unknown key" from others) and exits non-zero (1 or 255 by
+ * version); any other failure is not an answer and is thrown.
+ */
+export async function sysctlExists(run: Runner, key: string, opts: NetnsOption = {}): Promise<boolean> {
+  const r = await run({ argv: ['sysctl', '-n', checkKey(key)], netns: opts.netns, okExitCodes: [1, 255] });
+  if (r.exitCode === 0) return true;
+  if (/No such file or directory|unknown key/i.test(r.stderr)) return false;
+  throw new ExecError({ argv: r.argv, exitCode: r.exitCode, stderr: r.stderr });
 }

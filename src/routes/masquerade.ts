@@ -29,11 +29,11 @@ export interface NatInput {
 
 const fam = (c: string): 4 | 6 => (c.includes(':') ? 6 : 4);
 
-/** `ipset restore` lines: refill both sets atomically. */
-export function renderNatSets(n: NatInput): string[] {
+/** `ipset restore` lines: refill the sets of these families (default both) atomically. */
+export function renderNatSets(n: NatInput, families: readonly (4 | 6)[] = [4, 6]): string[] {
   if (!n.enabled) return [];
   const lines: string[] = [];
-  for (const f of [4, 6] as const) {
+  for (const f of families) {
     const name = NOMASQ_SET[f];
     const tmp = name + TMP_SUFFIX;
     const family = f === 4 ? 'inet' : 'inet6';

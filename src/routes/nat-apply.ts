@@ -6,9 +6,11 @@ import { ipsetRestore } from '../net/ipset.js';
 import type { Runner } from '../net/runner.js';
 import { renderNatRestore, renderNatSets, type NatInput } from './masquerade.js';
 
-export async function applyNat(run: Runner, n: NatInput, opts: { netns?: string | undefined } = {}): Promise<void> {
-  await ipsetRestore(run, renderNatSets(n), { netns: opts.netns });
-  for (const family of [4, 6] as const) {
+/** `families`: a node without IPv6 (no ip6tables nat table to write) passes [4]. */
+export async function applyNat(run: Runner, n: NatInput, opts: { netns?: string | undefined; families?: readonly (4 | 6)[] } = {}): Promise<void> {
+  const families = opts.families ?? [4, 6];
+  await ipsetRestore(run, renderNatSets(n, families), { netns: opts.netns });
+  for (const family of families) {
     const saved = parseIptablesSave(await iptablesSave(run, { family, table: 'nat', netns: opts.netns })).get('nat');
     await iptablesRestore(run, renderNatRestore(n, family, saved), { family, netns: opts.netns });
   }

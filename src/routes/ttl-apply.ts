@@ -5,8 +5,9 @@ import { iptablesRestore, iptablesSave, parseIptablesSave } from '../net/iptable
 import type { Runner } from '../net/runner.js';
 import { renderTtlRules, type TtlPeer } from './bgp-ttl.js';
 
-export async function applyTtlRules(run: Runner, peers: readonly TtlPeer[], listenPort: number, opts: { netns?: string | undefined } = {}): Promise<void> {
-  for (const family of [4, 6] as const) {
+/** `families`: a node without IPv6 (no ip6tables mangle table to write) passes [4]. */
+export async function applyTtlRules(run: Runner, peers: readonly TtlPeer[], listenPort: number, opts: { netns?: string | undefined; families?: readonly (4 | 6)[] } = {}): Promise<void> {
+  for (const family of opts.families ?? ([4, 6] as const)) {
     const saved = parseIptablesSave(await iptablesSave(run, { family, table: 'mangle', netns: opts.netns })).get('mangle');
     await iptablesRestore(run, renderTtlRules(peers, listenPort, family, saved), { family, netns: opts.netns });
   }

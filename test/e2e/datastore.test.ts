@@ -43,6 +43,7 @@ describe('deploy/ on a real API server', () => {
       peer('bad-as', { peerIP: '192.0.2.1', asNumber: 0 }),
       peer('bad-hold', { peerIP: '192.0.2.1', asNumber: 65000, holdTime: 2 }),
       peer('bad-mode', { peerIP: '192.0.2.1', asNumber: 65000, nextHopMode: 'sometimes' }),
+      peer('keep-mode', { peerIP: '192.0.2.1', asNumber: 65000, nextHopMode: 'keep' }),
       peer('bad-both', { peerIP: '192.0.2.1', asNumber: 65000, node: 'a', nodeSelector: {} }),
       peer('no-ip', { asNumber: 65000 }),
       { apiVersion: 'meridian.io/v1', kind: 'BGPConfiguration', metadata: { name: 'bad' }, spec: { serviceClusterIPs: [{ cidr: '10.96.0.0/33' }] } } as Doc,

@@ -7,7 +7,8 @@
 //
 // Proves: the ToR learns every podCIDR and programs it; pods on different nodes reach each other
 // through the ToR; the ToR's default route is installed only once BGPPeer.importAllow permits it;
-// hijack attempts (a host /24, a node's own address, a supernet of the cluster) reach no kernel;
+// hijack attempts (a host /24, a node's own address, a supernet of the cluster, a /25 inside a
+// node's podCIDR, a /32 inside another's) reach no kernel;
 // the service ClusterIP range and an externalIP inside serviceExternalIPs are announced by every
 // node and the ToR installs them as ECMP routes, while an externalIP outside it is not announced.
 
@@ -27,7 +28,10 @@ const TOR_LO = '172.16.0.1';
 const TOR_AS = 65000;
 const SERVICE_RANGE = '10.96.0.0/16';
 const EXTERNAL_IP = '198.51.100.10';
-const HIJACKS = ['192.168.77.0/24', '172.16.2.2/32', '10.0.0.0/8'];
+// A host /24, a node's own address, a supernet of the cluster; half of node-c's podCIDR (for c
+// its own, for a and b a part of another node's); the /32 of an address in node-a's podCIDR (no
+// pod holds it: BIRD also blackholes what it announces, which would cut a real pod off the ToR).
+const HIJACKS = ['192.168.77.0/24', '172.16.2.2/32', '10.0.0.0/8', '10.244.3.128/25', '10.244.1.200/32'];
 
 guardRootNamespace();
 

@@ -31,17 +31,28 @@ const three = [
 ];
 
 describe('planRouting', () => {
-  it('meshes with every other node per family, the lower address dialling', () => {
-    const p = planRouting(cfg(), view(three));
-    expect(p.routerId).toBe('192.0.2.2');
+  it('meshes with every other node per family, the numerically lower address dialling', () => {
+    // As numbers .9 < .10 < .100 and fd00::9 < fd00::10; as strings "192.0.2.10" and "192.0.2.100"
+    // sort before "192.0.2.9", and "fd00::10" before "fd00::9": string order gets sides and sort wrong.
+    const docs = [
+      node('node-a', '192.0.2.9', '10.244.1.0/24', { v6: 'fd00::9', pod6: 'fd00:10:244:1::/64' }),
+      node('node-b', '192.0.2.10', '10.244.2.0/24', { v6: 'fd00::10', pod6: 'fd00:10:244:2::/64' }),
+      node('node-c', '192.0.2.100', '10.244.3.0/24', { v6: 'fd00::a1' }),
+    ];
+    const p = planRouting(cfg(), view(docs));
+    expect(p.routerId).toBe('192.0.2.10');
     expect(p.asn).toBe(64512);
     expect(p.peers.map((x) => [x.address, x.asn, x.passive])).toEqual([
-      ['192.0.2.1', 64512, true],
-      ['192.0.2.3', 64512, false],
-      ['fd00::1', 64512, true],
+      ['192.0.2.9', 64512, true],
+      ['192.0.2.100', 64512, false],
+      ['fd00::9', 64512, true],
+      ['fd00::a1', 64512, false],
     ]);
     expect(p.originate).toEqual(['10.244.2.0/24', 'fd00:10:244:2::/64']);
     expect(p.blackholes).toEqual(['10.244.2.0/24', 'fd00:10:244:2::/64']);
+    // The other side agrees: node-a dials node-b.
+    const onA = planRouting(parseConfig('nodeName: node-a', { source: 't', env: {}, hostname: 'h' }), view(docs));
+    expect(onA.peers.filter((x) => x.address === '192.0.2.10' || x.address === 'fd00::10').map((x) => x.passive)).toEqual([false, false]);
   });
 
   it('takes the AS from BGPConfiguration, then the node annotation', () => {
@@ -64,10 +75,38 @@ describe('planRouting', () => {
     expect(evaluatePolicy(tp?.exportPolicy ?? { rules: [], defaultAction: 'accept' }, parsePrefix('10.244.1.0/24'), {}).accepted).toBe(false);
     const imp = tp?.importPolicy ?? { rules: [], defaultAction: 'accept' };
     expect(evaluatePolicy(imp, parsePrefix('10.244.1.0/24'), {}).accepted).toBe(true);
-    expect(evaluatePolicy(imp, parsePrefix('10.244.1.7/32'), {}).accepted).toBe(true);
+    expect(evaluatePolicy(imp, parsePrefix('10.244.1.7/32'), {}).accepted).toBe(false);
     expect(evaluatePolicy(imp, parsePrefix('0.0.0.0/0'), {}).accepted).toBe(true);
     expect(evaluatePolicy(imp, parsePrefix('192.0.2.1/32'), {}).accepted).toBe(false);
     expect(evaluatePolicy(imp, parsePrefix('10.0.0.0/8'), {}).accepted).toBe(false);
+  });
+
+  it('never imports a part of a podCIDR: ours from nobody, another node\'s only whole', () => {
+    const bc = { apiVersion: 'meridian.io/v1', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { serviceClusterIPs: ['10.96.0.0/16'], serviceExternalIPs: ['198.51.100.0/24'] } };
+    const tor = { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { peerIP: '192.0.2.254', asNumber: 65000, importAllow: ['10.244.3.128/25', '10.244.2.128/25'] } };
+    const ann = node('node-b', '192.0.2.2', '10.244.2.0/24', { v6: 'fd00::2', pod6: 'fd00:10:244:2::/64', annotations: { 'kube-router.io/peer.ips': '192.0.2.253', 'kube-router.io/peer.asns': '65001' } });
+    const c = cfg('clusterCIDRs: [10.244.0.0/16, 10.20.0.0/16, fd00:10:244::/48]\nbgp:\n  peers:\n    - { address: 192.0.2.252, asn: 65002 }');
+    const p = planRouting(c, view([three[0], ann, three[2], bc, tor]));
+    const accepts = (peer: string, prefix: string) => {
+      const imp = p.peers.find((x) => x.address === peer)?.importPolicy;
+      expect(imp, peer).toBeDefined();
+      return evaluatePolicy(imp ?? { rules: [], defaultAction: 'accept' }, parsePrefix(prefix), {}).accepted;
+    };
+    // The mesh (v4 and v6 sessions), a BGPPeer, an annotation peer, a config peer: one rule.
+    for (const peer of ['192.0.2.1', 'fd00::1', '192.0.2.254', '192.0.2.253', '192.0.2.252']) {
+      // Our own podCIDRs, whole or in part: never (importAllow does not reopen them).
+      for (const own of ['10.244.2.0/24', '10.244.2.128/25', '10.244.2.7/32', 'fd00:10:244:2::/64', 'fd00:10:244:2::5/128']) expect(accepts(peer, own), `${peer} ${own}`).toBe(false);
+      // Other Nodes' podCIDRs exactly; nothing longer inside them.
+      for (const whole of ['10.244.1.0/24', '10.244.3.0/24', 'fd00:10:244:1::/64']) expect(accepts(peer, whole), `${peer} ${whole}`).toBe(true);
+      for (const part of ['10.244.1.7/32', '10.244.1.0/25', 'fd00:10:244:1::7/128']) expect(accepts(peer, part), `${peer} ${part}`).toBe(false);
+      // Elsewhere in clusterCIDRs (no Node's podCIDR there) and in the service ranges: any length.
+      for (const open of ['10.244.9.0/24', '10.20.7.0/24', '10.20.7.7/32', 'fd00:10:244:9::/64', '10.96.0.0/16', '198.51.100.10/32']) expect(accepts(peer, open), `${peer} ${open}`).toBe(true);
+      expect(accepts(peer, '10.0.0.0/8'), peer).toBe(false);
+    }
+    // An explicit importAllow opens exactly that part of another node's podCIDR, for that peer.
+    expect(accepts('192.0.2.254', '10.244.3.128/25')).toBe(true);
+    expect(accepts('192.0.2.1', '10.244.3.128/25')).toBe(false);
+    expect(accepts('192.0.2.254', '10.244.3.0/25')).toBe(false);
   });
 
   it('selects BGPPeers by node name and label selector', () => {
@@ -97,6 +136,34 @@ describe('planRouting', () => {
     expect(reflector.peers.map((x) => [x.address, x.routeReflectorClient])).toEqual([
       ['192.0.2.2', true],
       ['192.0.2.3', true],
+    ]);
+  });
+
+  it('peers a reflector only with the clients that name its cluster, or none', () => {
+    const onNode = (name: string) => parseConfig(`nodeName: ${name}`, { source: 't', env: {}, hostname: 'h' });
+    const docs = [
+      node('rr1', '192.0.2.1', '10.244.1.0/24', { annotations: { 'meridian.io/route-reflector-cluster-id': '0.0.0.1' } }),
+      node('rr2', '192.0.2.2', '10.244.2.0/24', { annotations: { 'kube-router.io/rr.server': '2' } }),
+      node('c', '192.0.2.3', '10.244.3.0/24', { annotations: { 'kube-router.io/rr.client': '2' } }),
+      node('d', '192.0.2.4', '10.244.4.0/24'),
+    ];
+    const v = view(docs);
+    const sessions = (name: string) => planRouting(onNode(name), v).peers.map((p) => [p.address, p.routeReflectorClient]);
+    // c wants cluster 2 only: rr1 must not dial it (c would never answer), rr2 takes it.
+    expect(sessions('c')).toEqual([['192.0.2.2', false]]);
+    expect(sessions('rr1')).toEqual([
+      ['192.0.2.2', false],
+      ['192.0.2.4', true],
+    ]);
+    expect(sessions('rr2')).toEqual([
+      ['192.0.2.1', false],
+      ['192.0.2.3', true],
+      ['192.0.2.4', true],
+    ]);
+    // d names no cluster: every reflector, and every reflector has it.
+    expect(sessions('d')).toEqual([
+      ['192.0.2.1', false],
+      ['192.0.2.2', false],
     ]);
   });
 
@@ -162,12 +229,19 @@ describe('routing objects in manifests', () => {
       [
         JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'bad' }, spec: { peerIP: 'nope', asNumber: 65000 } }),
         JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'hold' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, holdTime: 2 } }),
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'keep' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, nextHopMode: 'keep' } }),
         JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'ok' }, spec: { peerIP: '192.0.2.1', asNumber: 65000 } }),
+        JSON.stringify({ apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'self' }, spec: { peerIP: '192.0.2.1', asNumber: 65000, nextHopMode: 'self' } }),
       ].join('\n---\n'),
       'peers.yaml',
     );
-    expect(r.objects.map((o) => o.name)).toEqual(['ok']);
-    expect(r.problems.map((p) => p.reason)).toEqual(['spec.peerIP: "nope" is not an IP address', 'spec.holdTime: must be 0 or at least 3 (RFC 4271 4.2)']);
+    expect(r.objects.map((o) => o.name)).toEqual(['ok', 'self']);
+    expect(r.problems.map((p) => p.reason)).toEqual([
+      'spec.peerIP: "nope" is not an IP address',
+      'spec.holdTime: must be 0 or at least 3 (RFC 4271 4.2)',
+      // keep would change nothing (docs/routing.md): refused rather than silently ignored.
+      'spec.nextHopMode: must be auto or self',
+    ]);
   });
 });
 
@@ -188,6 +262,7 @@ describe('route reflector cluster IDs', () => {
     // A client whose rr.client names the reflector's cluster in the other spelling still finds it.
     const client = [rr[0], node('node-b', '192.0.2.2', '10.244.2.0/24', { annotations: { 'kube-router.io/rr.client': '0.0.0.42' } }), three[2]];
     expect(planRouting(cfg(), view(client)).peers.map((p) => p.address)).toEqual(['192.0.2.1']);
+    expect(planRouting(parseConfig('nodeName: node-a', { source: 't', env: {}, hostname: 'h' }), view(client)).peers.map((p) => p.address)).toEqual(['192.0.2.2', '192.0.2.3']);
     const bad = [node('node-a', '192.0.2.1', '10.244.1.0/24', { annotations: { 'kube-router.io/rr.server': 'rack-1' } }), three[1], three[2]];
     const p = planRouting(cfg(), view(bad));
     expect(p.problems).toEqual(['node node-a: cluster ID "rack-1" is neither an IPv4 address nor a 32-bit number; ignored']);

@@ -16,6 +16,16 @@ describe('decodeApiObject', () => {
     expect(decodeApiObject('nope', 'Node', 'v1')).toEqual({ reason: 'not an object' });
   });
 
+  it('decodes headless Services (clusterIP and clusterIPs "None") as having no cluster IP', () => {
+    const svc = (spec: Record<string, unknown>) => decodeApiObject({ metadata: { name: 'db', namespace: 'x' }, spec }, 'Service', 'v1');
+    // What the API server returns for a headless Service: both fields say "None".
+    expect(svc({ clusterIP: 'None', clusterIPs: ['None'], type: 'ClusterIP' })).toEqual({
+      object: { kind: 'Service', namespace: 'x', name: 'db', type: 'ClusterIP', clusterIPs: [], externalIPs: [], loadBalancerIPs: [] },
+    });
+    expect(svc({ clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10', 'fd00:96::a'] })).toMatchObject({ object: { clusterIPs: ['10.96.0.10', 'fd00:96::a'] } });
+    expect(svc({ clusterIPs: ['10.96.0.300'] })).toEqual({ reason: 'spec.clusterIPs[0]: "10.96.0.300" is not an IP address' });
+  });
+
   it('refuses ipBlocks with a leading-zero octet (decimal or octal?), in cidr and except: the rule is dropped', () => {
     const np = (block: string) => `kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: ${block}\n`;
     expect(parseManifests(np('{cidr: 010.0.0.0/8}'), 'f').problems[0]?.reason).toBe('used fail-closed: spec.ingress[0].from[0].ipBlock.cidr: "010.0.0.0/8" has an octet with a leading zero (ambiguous: decimal or octal) (rule dropped)');

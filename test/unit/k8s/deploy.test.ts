@@ -40,6 +40,9 @@ describe('deploy/', () => {
     );
     expect(parsed.problems).toEqual([]);
     expect(parsed.objects).toHaveLength(2);
+    // The schema's enum is what the decoder takes.
+    const peerSpec = (docs('crd-bgppeers.yaml')[0] as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, { enum?: string[] }> } } } } }[] } }).spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties;
+    expect(peerSpec?.['nextHopMode']?.enum).toEqual(['auto', 'self']);
   });
 
   it('the DaemonSet runs the agent with the ServiceAccount, NODE_NAME from the pod spec and install-cni first', () => {
