@@ -203,6 +203,7 @@ export class Agent {
           this.retryMs = this.d.retryMinMs ?? RETRY_MIN_MS;
         } catch (e) {
           this.d.metrics.errors.inc({ component: 'agent' });
+          if (!this.routingStarted) this.routingProblems = [`BGP could not start: ${e instanceof Error ? e.message : String(e)}`];
           this.d.log.error({ err: e, retryInMs: this.retryMs }, 'applying the cluster view failed; retrying');
           // A quiet cluster sends no new view, so a failed start (a busy BGP port, a kernel error)
           // would otherwise wait for the next object change: retry this view, with backoff,

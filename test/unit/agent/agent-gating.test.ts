@@ -111,7 +111,7 @@ describe('Agent', () => {
       for (const o of objects) ds.emit({ type: 'upsert', object: o });
       for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
       await waitFor(async () => (await metrics.registry.getSingleMetricAsString('meridian_errors_total')).includes('component="agent"'), { timeoutMs: 5000, what: 'the failed start to be counted' });
-      expect(agent.readiness().ready).toBe(false);
+      expect(agent.readiness()).toEqual({ ready: false, why: expect.stringMatching(/^BGP could not start: .*EADDRINUSE/) });
       expect(agent.status().applied).toBeUndefined();
       await new Promise<void>((res) => squatter.close(() => res()));
       await waitFor(() => agent.readiness().ready, { timeoutMs: 5000, what: 'the retry to start BGP once the port is free' });
