@@ -57,8 +57,12 @@ export function isOurChain(name: string): boolean {
   return CHAIN_PREFIXES.some((p) => name.startsWith(p));
 }
 
+// Exactly the names setName() and tempSetName() make. Other "mrd-" sets (routing's mrd-nomasq4/6,
+// used by the NAT rules) are not the policy engine's: a read-back must never plan to destroy them.
+const POLICY_SET = /^mrd-(?:(?:sel|blk|npt)[46]|tmp)-[A-Z2-7]{16}$/;
+
 export function isOurSet(name: string): boolean {
-  return name.startsWith(SET_PREFIX);
+  return POLICY_SET.test(name);
 }
 
 /**

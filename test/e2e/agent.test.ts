@@ -10,7 +10,10 @@
 // - an API server stop and start disturbs neither forwarding nor enforcement, and the agents
 //   resync when it is back;
 // - a new node's podCIDR route (figure: API write -> route in another node's kernel);
-// - SIGTERM leaves routes and policy rules in place.
+// - one node cut off the API server while the cluster changes keeps its last view and catches up
+//   when it is back;
+// - SIGTERM leaves routes and policy rules in place, and the restarted agent converges over them
+//   without a moment of lost reachability or opened policy.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -154,6 +157,18 @@ describe('meridian agent against a real API server', () => {
       figures['policyDeleteToAllowedMs'] = Math.round(performance.now() - t0);
       expect(figures['policyDeleteToAllowedMs']).toBeLessThan(1000);
 
+      // One node cut off while the cluster changes: it keeps its last view (pod b stays reachable),
+      // and when it is back it catches up with what changed meanwhile.
+      await b.cutApi();
+      await waitFor(async () => Object.values((await b.status()).datastore.kinds).some((k) => !k.connected), { timeoutMs: 20_000, what: 'node-b to notice it is cut off' });
+      await create(cp, np('b-deny', { podSelector: { matchLabels: { pod: 'b' } } }));
+      await sleep(1500);
+      expect(await canReach(pa, pb)).toBe(true);
+      await b.restoreApi();
+      await waitFor(async () => !(await canReach(pa, pb, 150)), { timeoutMs: 30_000, intervalMs: 100, what: 'node-b to catch up with the policy written while it was cut off' });
+      await remove(cp, np('b-deny', {}));
+      await waitFor(() => canReach(pa, pb, 150), { timeoutMs: 2000, intervalMs: 0, what: 'pod b reachable again' });
+
       // A new node: API write -> its podCIDR route in node-a's kernel (via BGP from node-c's agent).
       t0 = performance.now();
       await create(cp, nodeDoc(c.name, c.ip, c.podCidr));
@@ -177,6 +192,25 @@ describe('meridian agent against a real API server', () => {
       expect(await hasRoute(b, a.podCidr, a.ip)).toBe(true);
       expect(await canReach(pa, pb)).toBe(true);
       expect(await canReach(pc, pb)).toBe(false);
+
+      // Restarted, it converges over the state it left: node-a kept b's routes (graceful restart),
+      // and at no point while b comes back is pod b unreachable from a or reachable from c.
+      await sleep(3000);
+      expect(await hasRoute(a, b.podCidr, b.ip)).toBe(true);
+      b.start();
+      const probes: [boolean, boolean][] = [];
+      const until = performance.now() + 60_000;
+      for (;;) {
+        probes.push([await canReach(pa, pb, 1000), await canReach(pc, pb, 150)]);
+        const st = await b.status().catch(() => undefined);
+        if (st?.readiness.ready === true) break;
+        if (performance.now() > until) throw new Error(`node-b not ready after a restart\n${b.logs()}`);
+      }
+      expect(probes.length).toBeGreaterThan(1);
+      expect(probes.filter(([ab]) => !ab)).toEqual([]);
+      expect(probes.filter(([, cb]) => cb)).toEqual([]);
+      expect(await hasRoute(a, b.podCidr, b.ip)).toBe(true);
+      expect(await hasRoute(b, a.podCidr, a.ip)).toBe(true);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${dump()}`);
     }

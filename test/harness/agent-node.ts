@@ -31,6 +31,9 @@ export interface AgentNode {
   status(): Promise<AgentStatus>;
   logs(lines?: number): string;
   waitReady(timeoutMs?: number): Promise<void>;
+  /** Cut this node off the API server (its forwarder stops), and reconnect it. */
+  cutApi(): Promise<void>;
+  restoreApi(): Promise<void>;
 }
 
 export function nodeDoc(name: string, ip: string, podCidr: string): Doc {
@@ -71,7 +74,7 @@ export async function agentNode(
   // Like a real node, a default route (to a router that is not there): proxy ARP answers for the
   // pods' 169.254.1.1 gateway only when the node can route it.
   await w.exec(ns, ['ip', 'route', 'add', 'default', 'via', '192.0.2.254']);
-  await o.bridge.attach(w, ns);
+  let forwarder = await o.bridge.attach(w, ns);
   const kubeconfig = o.cp.writeKubeconfig(join(o.dir, `${o.name}.kubeconfig`), { token: o.token, server: o.bridge.nodeUrl });
   const nodeFile = join(o.dir, o.name, 'node.json');
   const socket = join(o.dir, `${o.name}.sock`);
@@ -103,6 +106,13 @@ export async function agentNode(
     },
     status: () => getStatus(socket),
     logs: (lines = 40) => node.proc.output().stderr.split('\n').slice(-lines).join('\n'),
+    async cutApi() {
+      forwarder.kill('SIGKILL');
+      await forwarder.exited;
+    },
+    async restoreApi() {
+      forwarder = await o.bridge.attach(w, ns);
+    },
     async waitReady(timeoutMs = 30_000) {
       await waitFor(async () => (await getStatus(socket).catch(() => undefined))?.readiness.ready === true, { timeoutMs, intervalMs: 100, what: `agent ${o.name} to be ready` }).catch(
         (e: unknown) => {

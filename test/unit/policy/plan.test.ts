@@ -12,6 +12,7 @@ import { compile } from '../../../src/policy/compile.js';
 import type { CompiledPolicy } from '../../../src/policy/ir.js';
 import { modelFromObjects } from '../../../src/policy/model.js';
 import { isEmptyPlan, orderedPlan, planPolicy, type ObservedPolicy } from '../../../src/policy/plan.js';
+import { isOurSet, tempSetName } from '../../../src/policy/names.js';
 import { renderIpsets } from '../../../src/policy/render-ipset.js';
 import { renderTable } from '../../../src/policy/render-iptables.js';
 import { e2eObjects } from './e2e-model.js';
@@ -155,5 +156,15 @@ describe('planPolicy', () => {
     const peerIp = (e2eObjects({}).find((o) => o.kind === 'Pod' && o.namespace === 'x' && o.name === 'b') as Pod).podIPs[0] ?? '';
     expect(plan.ipsetBefore.some((l) => l.startsWith('add ') && l.includes(peerIp))).toBe(false);
     expect(plan.ipsetAfter.some((l) => l.startsWith('add ') && l.includes(peerIp))).toBe(true);
+  });
+
+  it('never plans to destroy a set that is not the policy engine\'s, such as routing\'s NAT set', () => {
+    const c = compile(model(), { node: 'node-1' });
+    const k = kernelAfter(c);
+    const sets = new Map(k.sets).set('mrd-nomasq4', { name: 'mrd-nomasq4', type: 'hash:net', options: ['family', 'inet'], members: ['10.244.0.0/16'] });
+    const plan = planPolicy(c, { ...k, sets });
+    expect(isEmptyPlan(plan)).toBe(true);
+    expect(isOurSet('mrd-nomasq4')).toBe(false);
+    expect(c.sets.every((s) => isOurSet(s.name) && isOurSet(tempSetName(s.name)))).toBe(true);
   });
 });
