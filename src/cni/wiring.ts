@@ -8,23 +8,13 @@ import { deleteLink, ipBatch, ipJsonBatch } from '../net/ip.js';
 import { procSysctlRead, procSysctlWrite } from '../net/proc-sysctl.js';
 import type { Runner } from '../net/runner.js';
 import { planHostAdd, planHostObserve, planHostSysctls, planPodAdd, planPodObserve, type Wiring } from './plan.js';
+import { uplinkMtu, type LinkRow, type RouteRow } from './uplink.js';
 import type { Expected, ObservedLink, ObservedRoute } from './verify.js';
 
-const DEFAULT_MTU = 1500;
-
-interface LinkRow {
-  readonly ifname: string;
-  readonly mtu: number;
-}
-
-/** The MTU of the node's uplink: the device of the IPv4 default route, else IPv6's, else 1500. */
+/** The MTU of the node's uplink (uplink.ts decides: ECMP default routes count every next hop). */
 export async function detectUplinkMtu(run: Runner): Promise<number> {
   const [r4 = [], r6 = [], links = []] = await ipJsonBatch(run, ['route show default', 'route show table all ::/0', 'link show']);
-  const dev = [...r4, ...r6]
-    .map((r) => (r as ObservedRoute).dev)
-    .find((d) => d !== undefined);
-  const link = (links as LinkRow[]).find((l) => l.ifname === dev);
-  return link?.mtu ?? DEFAULT_MTU;
+  return uplinkMtu(r4 as RouteRow[], r6 as RouteRow[], links as LinkRow[]);
 }
 
 export async function wireHost(run: Runner, w: Wiring): Promise<void> {
