@@ -1,5 +1,5 @@
 // What the commands need from the outside world, passed in so unit tests can use fakes:
-// the kernel runner, the clock, and the IPAM store for a network.
+// the kernel runner, the clock, the IPAM store for a network and a diagnostics sink.
 
 import { spawnRunner } from '../net/spawn-runner.js';
 import type { Runner } from '../net/runner.js';
@@ -11,10 +11,13 @@ export interface Deps {
   readonly run: Runner;
   readonly now: () => number;
   readonly store: (conf: MeridianConf) => IpamStore;
+  /** A diagnostic line for stderr (never stdout, which carries only the result or error JSON). */
+  readonly warn?: (line: string) => void;
 }
 
 export const defaultDeps: Deps = {
   run: spawnRunner,
   now: () => Date.now(),
   store: (conf) => fileStore(conf.dataDir, conf.name),
+  warn: (line) => process.stderr.write(`meridian-cni: ${line}\n`),
 };

@@ -1,9 +1,10 @@
 // Failure paths of meridian-cni in namespaces: an ADD failing after the veth exists leaves
 // nothing; CNI_IFNAME already present is refused without harm; a killed ADD (stale lock, stale
-// veth, allocation without wiring) is recovered by the next ADD or DEL; 50 parallel ADDs get
-// distinct addresses and 50 DELs leave nothing.
+// veth, allocation without wiring) is recovered by the next ADD or DEL; a corrupt IPAM state
+// file fails ADD but not DEL; DEL finds the veth through prevResult when the record and CNI_ARGS
+// are gone; 50 parallel ADDs get distinct addresses and 50 DELs leave nothing.
 
-import { writeFile, mkdir, access } from 'node:fs/promises';
+import { writeFile, mkdir, access, readdir, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +132,67 @@ describe('meridian-cni failure handling', () => {
         await rt.add({ containerId: 'after', netns: p.path });
         expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
         await rt.del({ containerId: 'after', netns: p.path });
+      } finally {
+        await n.dispose();
+      }
+    });
+  });
+
+  it('a corrupt IPAM state file: ADD fails with 104; DEL moves it aside, rebuilds it from the pod routes and removes the veth', async () => {
+    await withWorld(async (w) => {
+      const n = await cniNode(w);
+      try {
+        const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
+        const [p1, p2, p3] = [await n.pod(), await n.pod(), await n.pod()];
+        // c2 first: it gets the pool's first address, which an ADD starting from an empty state
+        // would hand out again.
+        const r2 = await rt.add({ containerId: 'c2', netns: p2.path });
+        const r1 = await rt.add({ containerId: 'c1', netns: p1.path });
+        const ip2 = (r2['ips'] as { address: string }[])[0]?.address.split('/')[0] as string;
+        const dir = join(n.dataDir, 'meridian');
+        await writeFile(join(dir, 'allocations.json'), '{"allocations": [{"containerId": "c1", "if');
+
+        const e = await addError(rt, { containerId: 'c3', netns: p3.path });
+        expect(e.run.json).toMatchObject({ code: 104, msg: expect.stringContaining('is corrupt') });
+        expect(await readdir(dir)).toEqual(['allocations.json']);
+
+        // DEL with prevResult, as the runtime sends it from its cache.
+        await rt.del({ containerId: 'c1', netns: p1.path });
+        const files = (await readdir(dir)).sort();
+        expect(files).toHaveLength(2);
+        expect(files[1]).toMatch(/^allocations\.json\.corrupt-\d+$/);
+        expect(await readFile(join(dir, files[1] as string), 'utf8')).toContain('"if');
+        expect(await n.hostVeths()).toEqual([podVethName('default', 'c2')]);
+        // c2's address stays reserved, rebuilt from its host route; c1's is free.
+        expect((await n.allocations('meridian')).map((a) => a.ip)).toEqual([ip2]);
+        expect(await ping(w, n.node, ip2)).toBe(true);
+
+        // So the retried ADD does not hand out c2's address.
+        expect(ip2).toBe('10.244.1.2');
+        const r3 = await rt.add({ containerId: 'c3', netns: p3.path });
+        expect(r3['ips']).toEqual(r1['ips']);
+        expect(await ping(w, p3.ns, NODE_IP4)).toBe(true);
+        expect(await ping(w, p2.ns, NODE_IP4)).toBe(true);
+      } finally {
+        await n.dispose();
+      }
+    });
+  });
+
+  it("DEL finds the veth through prevResult's host interface when the IPAM record and CNI_ARGS are gone", async () => {
+    await withWorld(async (w) => {
+      const n = await cniNode(w);
+      try {
+        const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
+        const p = await n.pod();
+        const web = { namespace: 'x', name: 'web' };
+        await rt.add({ containerId: 's1', netns: p.path, pod: web });
+        await writeFile(join(n.dataDir, 'meridian', 'allocations.json'), JSON.stringify({ allocations: [], lastReserved: {} }));
+        // Same attachment (the runtime's cached prevResult), but no K8S_POD_* in CNI_ARGS: the
+        // derived name would be the container-ID one.
+        await rt.del({ containerId: 's1', netns: p.path, pod: null });
+        expect(await n.hostVeths()).toEqual([]);
+        expect((await w.exec(n.node, ['ip', 'route', 'show', 'proto', '181'])).stdout.trim()).toBe('');
       } finally {
         await n.dispose();
       }
