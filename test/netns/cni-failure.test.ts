@@ -1,5 +1,6 @@
 // Failure paths of meridian-cni in namespaces: an ADD failing after the veth exists leaves
-// nothing; CNI_IFNAME already present is refused without harm; a killed ADD (stale lock, stale
+// nothing; CNI_IFNAME already present is refused without harm unless it is the same attachment's
+// (a repeated ADD, answered with the same result); a killed ADD (stale lock, stale
 // veth, allocation without wiring) is recovered by the next ADD or DEL; a corrupt IPAM state
 // file fails ADD but not DEL; DEL finds the veth through prevResult when the record and CNI_ARGS
 // are gone; 50 parallel ADDs get distinct addresses and 50 DELs leave nothing.
@@ -8,9 +9,9 @@ import { writeFile, mkdir, access, readdir, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CniRuntime, CniRuntimeError, MERIDIAN_CNI, type NetList } from '../harness/cni-runtime.js';
+import { CniRuntime, CniRuntimeError, MERIDIAN_CNI, type Attach, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, ping, NODE_IP4 } from '../harness/cni-node.js';
-import { withWorld } from '../harness/netns.js';
+import { withWorld, type Netns, type World } from '../harness/netns.js';
 import { podVethName } from '../../src/cni/pod-veth-name.js';
 
 const list = (dataDir: string, subnet = '10.244.1.0/24'): NetList => ({
@@ -19,13 +20,17 @@ const list = (dataDir: string, subnet = '10.244.1.0/24'): NetList => ({
   plugins: [{ type: 'meridian-cni', ipam: { ranges: [[{ subnet }]], dataDir } }],
 });
 
-async function addError(rt: CniRuntime, a: { containerId: string; netns: string }): Promise<CniRuntimeError> {
+async function addError(rt: CniRuntime, a: Attach): Promise<CniRuntimeError> {
   const e = await rt.add(a).then(
     () => undefined,
     (x: unknown) => x,
   );
   expect(e).toBeInstanceOf(CniRuntimeError);
   return e as CniRuntimeError;
+}
+
+async function ifindex(w: World, ns: Netns, dev: string): Promise<number> {
+  return (JSON.parse((await w.exec(ns, ['ip', '-json', 'link', 'show', 'dev', dev])).stdout) as { ifindex: number }[])[0]?.ifindex ?? -1;
 }
 
 describe('meridian-cni failure handling', () => {
@@ -71,6 +76,30 @@ describe('meridian-cni failure handling', () => {
     });
   });
 
+  it("refuses another attachment's CNI_IFNAME (code 103) even when its host veth name is taken, and leaves that pod working", async () => {
+    await withWorld(async (w) => {
+      const n = await cniNode(w);
+      try {
+        const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
+        const p = await n.pod();
+        const web = { namespace: 'x', name: 'web' };
+        const first = await rt.add({ containerId: 's1', netns: p.path, pod: web });
+        const index = await ifindex(w, p.ns, 'eth0');
+        // Another container ID for the same pod and netns: same host veth name, and eth0 exists.
+        const e = await addError(rt, { containerId: 's2', netns: p.path, pod: web });
+        expect(e.run.json?.['code']).toBe(103);
+        expect(await ifindex(w, p.ns, 'eth0')).toBe(index);
+        expect(await n.hostVeths()).toEqual([podVethName('x', 'web')]);
+        expect((await n.allocations('meridian')).map((a) => a.containerId)).toEqual(['s1']);
+        expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
+        await rt.check({ containerId: 's1', netns: p.path, pod: web });
+        expect(first['ips']).toHaveLength(1);
+      } finally {
+        await n.dispose();
+      }
+    });
+  });
+
   it('recovers from a killed ADD: stale lock of a dead pid, stale veth of the same attachment', async () => {
     await withWorld(async (w) => {
       const n = await cniNode(w);
@@ -91,9 +120,13 @@ describe('meridian-cni failure handling', () => {
         expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
         await expect(access(join(n.dataDir, 'meridian', 'lock'))).rejects.toThrow();
         await rt.check({ containerId: 'c1', netns: p.path });
-        // Idempotent allocation: a repeated ADD of the same attachment gets the same address.
+        // A repeated ADD of the same attachment without DEL (which runtimes should not send) gets
+        // the same result, and the working interface is left as it is, not re-created.
+        const before = await ifindex(w, p.ns, 'eth0');
         const again = await rt.add({ containerId: 'c1', netns: p.path });
-        expect(again['ips']).toEqual(r['ips']);
+        expect(again).toEqual(r);
+        expect(await ifindex(w, p.ns, 'eth0')).toBe(before);
+        expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
         await rt.del({ containerId: 'c1', netns: p.path });
         expect(await n.hostVeths()).toEqual([]);
       } finally {
