@@ -61,6 +61,7 @@ export async function cmdAdd(req: AttachmentRequest, deps: Deps): Promise<Record
   }
   const out = got.outcome;
   if (out.type === 'exhausted') throw new CniError(CNI_CODES.poolExhausted, `no free address in pool ${poolKey(out.pool)}`);
+  deps.fault?.('after-alloc');
   const ips: PodIp[] = out.ips.map((a) => ({ family: parseIp(a.ip)?.family ?? 4, ip: a.ip }));
   // Set once this ADD may have created or removed something under hostVeth: before that, a veth
   // of that name is another sandbox's or attachment's, and a failure must leave it alone.
@@ -101,6 +102,7 @@ export async function cmdAdd(req: AttachmentRequest, deps: Deps): Promise<Record
           return assertNever(found, 'interface conflict');
       }
     }
+    deps.fault?.('after-host-wiring');
     await wirePod(deps.run, w);
     return result();
   } catch (e) {

@@ -1,7 +1,8 @@
-// What ADD does when `ip link add` finds a name taken (verify.ts classifyConflict). Pure:
-// observed kernel state as data.
+// What ADD does when `ip link add` finds a name taken (verify.ts classifyConflict), and the
+// test-only fault hook's parsing. Pure: observed kernel state as data.
 
 import { describe, expect, it } from 'vitest';
+import { faultHook } from '../../src/cni/fault.js';
 import { HOST_MAC } from '../../src/cni/names.js';
 import { classifyConflict, type Expected, type Observed } from '../../src/cni/verify.js';
 
@@ -51,5 +52,19 @@ describe('ADD finding a name taken', () => {
     // Not the peer of our host veth (or no host veth at all).
     expect(classifyConflict(exp, { ...complete, podLink: { ...pod, link_index: 9 } }, true)).toBe('foreign');
     expect(classifyConflict(exp, { ...complete, hostLink: undefined }, true)).toBe('foreign');
+  });
+});
+
+describe('fault hook', () => {
+  it('is off unless set, fires only at its point, and refuses unknown points', () => {
+    const hits: string[] = [];
+    expect(faultHook(undefined, () => hits.push('x'))).toBeUndefined();
+    expect(faultHook('', () => hits.push('x'))).toBeUndefined();
+    const hook = faultHook('after-host-wiring', () => hits.push('killed'));
+    hook?.('after-alloc');
+    expect(hits).toEqual([]);
+    hook?.('after-host-wiring');
+    expect(hits).toEqual(['killed']);
+    expect(() => faultHook('after-aloc', () => undefined)).toThrow(/after-aloc/);
   });
 });

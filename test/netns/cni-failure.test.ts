@@ -1,15 +1,15 @@
 // Failure paths of meridian-cni in namespaces: an ADD failing after the veth exists leaves
 // nothing; CNI_IFNAME already present is refused without harm unless it is the same attachment's
-// (a repeated ADD, answered with the same result); a killed ADD (stale lock, stale
-// veth, allocation without wiring) is recovered by the next ADD or DEL; a corrupt IPAM state
-// file fails ADD but not DEL; DEL finds the veth through prevResult when the record and CNI_ARGS
-// are gone; 50 parallel ADDs get distinct addresses and 50 DELs leave nothing.
+// (a repeated ADD, answered with the same result); a stale lock and a stale veth are recovered by
+// the next ADD; a corrupt IPAM state file fails ADD but not DEL; DEL finds the veth through
+// prevResult when the record and CNI_ARGS are gone; 50 parallel ADDs get distinct addresses and 50
+// DELs leave nothing. Killed ADDs: cni-crash.test.ts.
 
 import { writeFile, mkdir, access, readdir, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CniRuntime, CniRuntimeError, MERIDIAN_CNI, type Attach, type NetList } from '../harness/cni-runtime.js';
+import { CniRuntime, CniRuntimeError, type Attach, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, ping, NODE_IP4 } from '../harness/cni-node.js';
 import { withWorld, type Netns, type World } from '../harness/netns.js';
 import { podVethName } from '../../src/cni/pod-veth-name.js';
@@ -129,42 +129,6 @@ describe('meridian-cni failure handling', () => {
         expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
         await rt.del({ containerId: 'c1', netns: p.path });
         expect(await n.hostVeths()).toEqual([]);
-      } finally {
-        await n.dispose();
-      }
-    });
-  });
-
-  it('SIGKILLed ADDs at random points are cleaned up by DEL', async () => {
-    await withWorld(async (w) => {
-      const n = await cniNode(w);
-      try {
-        const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
-        const pods = await Promise.all([0, 1, 2, 3, 4, 5].map(() => n.pod()));
-        const conf = JSON.stringify(rt.request(rt.opts.list.plugins[0] as Record<string, unknown>, {}));
-        await Promise.all(
-          pods.map(async (p, i) => {
-            const child = spawn('ip', ['netns', 'exec', n.node.name, process.execPath, MERIDIAN_CNI], {
-              env: { PATH: process.env['PATH'], CNI_COMMAND: 'ADD', CNI_CONTAINERID: `k${i}`, CNI_NETNS: p.path, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' },
-              stdio: ['pipe', 'ignore', 'ignore'],
-            });
-            const closed = new Promise((r) => child.on('close', r));
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(conf);
-            await new Promise((r) => setTimeout(r, 30 + i * 25));
-            // `ip netns exec` execs in place, so this PID is the plugin's own (ended by PID).
-            child.kill('SIGKILL');
-            await closed;
-          }),
-        );
-        for (const [i, p] of pods.entries()) await rt.del({ containerId: `k${i}`, netns: p.path });
-        expect(await n.hostVeths()).toEqual([]);
-        expect(await n.allocations('meridian')).toEqual([]);
-        // And the network still works afterwards (no lock left held by a dead pid).
-        const p = await n.pod();
-        await rt.add({ containerId: 'after', netns: p.path });
-        expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
-        await rt.del({ containerId: 'after', netns: p.path });
       } finally {
         await n.dispose();
       }
