@@ -1,7 +1,10 @@
 // ADD: allocate, wire the host side, wire the pod side, report. Anything failing after the
 // allocation undoes everything (SPEC.md ADD; ptp's deferred IPAM DEL): the host veth is deleted
-// (taking the pod end and the routes with it) and the addresses are released.
+// (taking the pod end and the routes with it) and the addresses are released. A CNI_IFNAME that
+// already exists in the pod is refused unless it is this same attachment's (verify.ts
+// classifyConflict says which).
 
+import { assertNever } from '../errors.js';
 import { ExecError } from '../net/runner.js';
 import type { AttachmentRequest } from './attachment.js';
 import { loadPools, pathExists, sweep } from './attachment.js';
@@ -17,19 +20,26 @@ import { hostVethName, podMac } from './names.js';
 import type { PodIp, Wiring } from './plan.js';
 import { attachmentResult } from './plan.js';
 import { mergeResults, parsePrevResult, toVersion } from './result.js';
-import { detectUplinkMtu, hostVethExists, unwire, wireHost, wirePod } from './wiring.js';
+import { classifyConflict } from './verify.js';
+import { detectUplinkMtu, observeAttachment, unwire, wireHost, wirePod } from './wiring.js';
 
 interface Allocated {
   readonly outcome: AllocateOutcome;
   /** Veths this attachment's records named before, under another name, that it still owns. */
   readonly renamedFrom: readonly string[];
+  /** The attachment held addresses before this ADD (an earlier ADD of it, without DEL since). */
+  readonly recordedBefore: boolean;
 }
 
 async function allocateIn(store: IpamStore, pools: readonly Pool[], req: AttachmentRequest, hostVeth: string, now: number): Promise<Allocated> {
   return store.update<Allocated>((s) => {
-    const renamedFrom = [...new Set(allocationsOf(s, req).map(hostVethOf))].filter((n) => n !== hostVeth && mayDeleteVeth(s, n, req));
+    const before = allocationsOf(s, req);
+    const renamedFrom = [...new Set(before.map(hostVethOf))].filter((n) => n !== hostVeth && mayDeleteVeth(s, n, req));
     const outcome = allocate(s, pools, { containerId: req.containerId, ifname: req.ifname, netns: req.netns, now, hostVeth });
-    return outcome.type === 'allocated' ? { state: outcome.state, value: { outcome, renamedFrom } } : { value: { outcome, renamedFrom: [] } };
+    const recordedBefore = before.length > 0;
+    return outcome.type === 'allocated'
+      ? { state: outcome.state, value: { outcome, renamedFrom, recordedBefore } }
+      : { value: { outcome, renamedFrom: [], recordedBefore } };
   });
 }
 
@@ -51,9 +61,10 @@ export async function cmdAdd(req: AttachmentRequest, deps: Deps): Promise<Record
   }
   const out = got.outcome;
   if (out.type === 'exhausted') throw new CniError(CNI_CODES.poolExhausted, `no free address in pool ${poolKey(out.pool)}`);
+  deps.fault?.('after-alloc');
   const ips: PodIp[] = out.ips.map((a) => ({ family: parseIp(a.ip)?.family ?? 4, ip: a.ip }));
-  // Set once this ADD may have created something under hostVeth: before that, a veth of that name
-  // is another sandbox's (same pod, names.ts) and a failure must leave it alone.
+  // Set once this ADD may have created or removed something under hostVeth: before that, a veth
+  // of that name is another sandbox's or attachment's, and a failure must leave it alone.
   let touched = false;
   try {
     // A repeated ADD of an attachment whose veth had another name (recorded by an older version).
@@ -63,29 +74,45 @@ export async function cmdAdd(req: AttachmentRequest, deps: Deps): Promise<Record
       throw new CniError(CNI_CODES.invalidNetworkConfig, `network config: mtu ${mtu} is below IPv6's minimum of 1280 (RFC 8200 section 5)`);
     }
     const w: Wiring = { netns, ifname: req.ifname, hostVeth, podMac: conf.mac ?? podMac(req.containerId, req.ifname), mtu, ips };
-    touched = true;
+    const result = (): Record<string, unknown> =>
+      toVersion(mergeResults(parsePrevResult(conf.prevResult), attachmentResult(w, { dns: conf.dns })), conf.cniVersion);
     try {
+      touched = true;
       await wireHost(deps.run, w);
     } catch (e) {
       if (!fileExists(e)) throw e;
-      // Our deterministic name is taken: a stale veth of this same attachment (a killed ADD, or an
-      // ADD repeated without DEL), or of an older sandbox of the same pod whose DEL has not come
-      // yet (its pod is being replaced by this one, as Calico does). Replace it. Otherwise
-      // CNI_IFNAME exists in the pod, which SPEC.md says ADD must refuse.
-      if (!(await hostVethExists(hostVeth))) {
-        throw new CniError(CNI_CODES.interfaceExists, `interface ${req.ifname} already exists in ${netns}`);
+      // Only the batch's first line, `link add`, can say so, and then it created nothing.
+      touched = false;
+      const exp = { ifname: req.ifname, hostVeth, podMac: w.podMac, ips };
+      const found = classifyConflict(exp, { ...(await observeAttachment(deps.run, exp, netns)), reserved: out.ips.map((a) => a.ip) }, got.recordedBefore);
+      switch (found) {
+        case 'retry-complete':
+          return result();
+        case 'foreign':
+          throw new CniError(CNI_CODES.interfaceExists, `interface ${req.ifname} already exists in ${netns}`);
+        case 'none':
+          throw e; // gone again meanwhile: nothing known to replace
+        case 'stale-host-veth':
+        case 'retry-partial':
+          touched = true;
+          await unwire(deps.run, hostVeth);
+          await wireHost(deps.run, w);
+          break;
+        default:
+          return assertNever(found, 'interface conflict');
       }
-      await unwire(deps.run, hostVeth);
-      await wireHost(deps.run, w);
     }
+    deps.fault?.('after-host-wiring');
     await wirePod(deps.run, w);
-    const result = mergeResults(parsePrevResult(conf.prevResult), attachmentResult(w, { dns: conf.dns }));
-    return toVersion(result, conf.cniVersion);
+    return result();
   } catch (e) {
     if (touched) await unwire(deps.run, hostVeth).catch(() => undefined);
-    await store
-      .update((s) => ({ state: releaseAttachment(s, { containerId: req.containerId, ifname: req.ifname }).state, value: undefined }))
-      .catch(() => undefined);
+    // Addresses an earlier ADD of this attachment holds stay while its wiring does.
+    if (touched || !got.recordedBefore) {
+      await store
+        .update((s) => ({ state: releaseAttachment(s, { containerId: req.containerId, ifname: req.ifname }).state, value: undefined }))
+        .catch(() => undefined);
+    }
     throw e;
   }
 }

@@ -1,21 +1,46 @@
 // Helpers shared by the per-verb files: the attachment request type, pools from config and node
-// file, and the sweep's "is this allocation's container gone" probe.
+// file, recovery of a corrupt IPAM state, and the sweep's "is this allocation's container gone"
+// probe.
 
 import { access } from 'node:fs/promises';
 import type { CniRequest } from './request.js';
 import type { MeridianConf } from './conf.js';
 import { readNodeFile } from './ipam/node-file.js';
 import { resolvePools, usesPodCidr, type Pool } from './ipam/pools.js';
-import { releaseGone, type Allocation } from './ipam/allocator.js';
+import { releaseGone, type Allocation, type IpamState } from './ipam/allocator.js';
+import { recoveredState } from './ipam/recover.js';
 import type { IpamStore } from './ipam/store.js';
+import type { Deps } from './deps.js';
+import { CNI_CODES, CniError } from './errors.js';
 import { hostVethOf, mayDeleteVeth } from './host-veths.js';
-import { hostVethExists } from './wiring.js';
+import { hostVethExists, readPodRoutes } from './wiring.js';
 
 export type AttachmentRequest = Extract<CniRequest, { verb: 'ADD' | 'DEL' | 'CHECK' }>;
 
 export async function loadPools(conf: MeridianConf): Promise<Pool[]> {
   const podCidrs = usesPodCidr(conf.ranges) ? (await readNodeFile(conf.nodeFile)).podCIDRs : undefined;
   return resolvePools(conf.ranges, podCidrs);
+}
+
+/**
+ * The IPAM state for DEL and GC, which must not fail for ever on a corrupt state file (the runtime
+ * would retry them endlessly): the file is moved aside (kept for forensics) and replaced by the
+ * state rebuilt from the node's pod routes (ipam/recover.ts), so addresses of running pods are not
+ * handed out again. One line goes to stderr. Other read errors still fail.
+ */
+export async function readOrRecover(store: IpamStore, deps: Deps): Promise<IpamState> {
+  try {
+    return await store.read();
+  } catch (e) {
+    if (!(e instanceof CniError && e.cniCode === CNI_CODES.ipamStateCorrupt)) throw e;
+    const now = deps.now();
+    const rebuilt = recoveredState(await readPodRoutes(deps.run), now);
+    const aside = await store.quarantine(rebuilt, now);
+    if (aside !== undefined) {
+      deps.warn?.(`IPAM state was corrupt (${e.details}): moved it to ${aside}, rebuilt ${rebuilt.allocations.length} reservation(s) from the node's pod routes`);
+    }
+    return store.read();
+  }
 }
 
 export async function pathExists(p: string): Promise<boolean> {

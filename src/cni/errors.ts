@@ -20,6 +20,14 @@ export const CNI_CODES = {
   checkFailed: 102,
   /** ADD found CNI_IFNAME already present in the container (SPEC.md ADD: "must" error). */
   interfaceExists: 103,
+  /**
+   * The IPAM state file is not a valid document. Not 5, which the spec defines for stdin I/O: this
+   * is the plugin's own state. ADD and CHECK fail with it; DEL and GC move the file aside and
+   * rebuild it (attachment.ts readOrRecover).
+   */
+  ipamStateCorrupt: 104,
+  /** The agent's node file exists but is unreadable or not the expected JSON (ipam/node-file.ts). */
+  nodeFileInvalid: 105,
   /** Anything unexpected; the same number pkg/skel uses (types.ErrInternal). */
   internal: 999,
 } as const;

@@ -1,9 +1,10 @@
 // GC (SPEC.md 1.1): release every allocation not held by a valid attachment, delete the host veths
 // of those attachments, then sweep allocations whose containers are gone. Keeps going past errors
 // and reports them all at the end, as the spec asks. The runtime never runs GC beside ADD or DEL
-// on this network, but the store lock is taken anyway.
+// on this network, but the store lock is taken anyway. A corrupt state file is moved aside and
+// rebuilt first, as DEL does (attachment.ts readOrRecover).
 
-import { sweep } from './attachment.js';
+import { readOrRecover, sweep } from './attachment.js';
 import { parseMeridianConf } from './conf.js';
 import type { Deps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
@@ -18,6 +19,7 @@ export async function cmdGc(req: Extract<CniRequest, { verb: 'GC' | 'STATUS' }>,
   // Without the list every attachment would look invalid; refuse rather than unwire the node.
   if (valid === undefined) throw new CniError(CNI_CODES.invalidNetworkConfig, 'network config: GC needs cni.dev/valid-attachments');
   const store = deps.store(conf);
+  await readOrRecover(store, deps);
   const errors: string[] = [];
   const names = await store.update((s) => {
     const r = releaseInvalid(s, valid);

@@ -8,7 +8,8 @@
 // old record's veth as gone.
 
 import type { Attachment } from './conf.js';
-import type { Allocation, IpamState } from './ipam/allocator.js';
+import { isRecovered, RECOVERED_CONTAINER_ID, type Allocation, type IpamState } from './ipam/allocator.js';
+import { sameIp } from './ip-addr.js';
 import { containerVethName } from './names.js';
 
 /** The veth a record names; records written before names were recorded used the container-ID name. */
@@ -23,8 +24,17 @@ export function vethOwner(state: IpamState, veth: string): Attachment | undefine
   return best === undefined ? undefined : { containerId: best.containerId, ifname: best.ifname };
 }
 
-/** Whether `who` may delete `veth`: it owns it, or no record names it. */
-export function mayDeleteVeth(state: IpamState, veth: string, who: Attachment): boolean {
+/**
+ * Whether `who` may delete `veth`: it owns it, or no record names it. A record rebuilt from the
+ * kernel (ipam/recover.ts) owns its veth for a container nobody knows; `who` may delete such a
+ * veth only when its own ADD result (`resultIps`, from prevResult) lists every address routed to
+ * it. Otherwise the veth may be a newer sandbox's of the same pod, and is left to the runtime's
+ * netns removal (which takes the pair with it) and the sweep.
+ */
+export function mayDeleteVeth(state: IpamState, veth: string, who: Attachment, resultIps?: readonly string[]): boolean {
   const o = vethOwner(state, veth);
-  return o === undefined || (o.containerId === who.containerId && o.ifname === who.ifname);
+  if (o === undefined || (o.containerId === who.containerId && o.ifname === who.ifname)) return true;
+  if (o.containerId !== RECOVERED_CONTAINER_ID || resultIps === undefined) return false;
+  const routed = state.allocations.filter((a) => isRecovered(a) && hostVethOf(a) === veth);
+  return routed.every((a) => resultIps.some((ip) => sameIp(ip, a.ip)));
 }

@@ -8,6 +8,7 @@ const bootMs = performance.now();
 import { readFileSync } from 'node:fs';
 import { defaultDeps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
+import { FAULT_ENV, faultHook } from './fault.js';
 import { cniHandlers } from './handlers.js';
 import { selfTiming, TIMING_ENV } from './self-timing.js';
 import { runSkel } from './skel.js';
@@ -21,7 +22,9 @@ function readStdin(): string {
 }
 
 const timing = process.env[TIMING_ENV] === '1' ? selfTiming(defaultDeps.run, bootMs, () => performance.now()) : undefined;
-const deps = timing !== undefined ? { ...defaultDeps, run: timing.run } : defaultDeps;
+// Test-only (fault.ts); SIGKILL, so nothing is cleaned up, exactly as after a crash or an OOM kill.
+const fault = faultHook(process.env[FAULT_ENV], () => process.kill(process.pid, 'SIGKILL'));
+const deps = { ...defaultDeps, ...(timing !== undefined ? { run: timing.run } : {}), ...(fault !== undefined ? { fault } : {}) };
 
 // No top-level await: this file is bundled as CommonJS (see scripts/build.mjs).
 void runSkel(cniHandlers(deps), {

@@ -41,8 +41,7 @@ function envVar(env: Env, key: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-export function checkIfname(ifname: string | undefined): string {
-  if (ifname === undefined) throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_IFNAME is required');
+export function checkIfname(ifname: string): string {
   // Linux IFNAMSIZ is 16 including the NUL; "/" ":" and whitespace break sysfs and ip(8) parsing.
   if (ifname.length > 15 || ifname === '.' || ifname === '..' || /[/:\s]/.test(ifname)) {
     throw new CniError(CNI_CODES.invalidEnvironment, `CNI_IFNAME ${JSON.stringify(ifname)} is not a valid interface name`);
@@ -81,16 +80,36 @@ export function parseNetConf(stdin: string): NetConf {
   return { ...o, cniVersion, name, type };
 }
 
-/** Validate env and stdin for one invocation. `readStdin` is called only when the verb needs it. */
+/**
+ * Env variables each verb requires (SPEC.md "Parameters"). CNI_PATH is optional: the spec lists it
+ * as optional, and this plugin delegates to nothing (pkg/skel demands it for ADD, CHECK and DEL).
+ */
+const REQUIRED_ENV: Readonly<Record<Exclude<CniVerb, 'VERSION'>, readonly string[]>> = {
+  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME'],
+  GC: [],
+  STATUS: [],
+};
+
+/**
+ * Validate env and stdin for one invocation, in pkg/skel's order: missing env variables first
+ * (code 4, all of them named), then stdin (5 when unreadable, 6 when not JSON, then the config),
+ * then the values of the env variables. So a missing variable is reported as such whatever stdin
+ * holds. `readStdin` is called only when the verb needs it.
+ */
 export function parseRequest(env: Env, readStdin: () => string): CniRequest {
   const verbText = envVar(env, 'CNI_COMMAND');
-  if (verbText === undefined) throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_COMMAND is required');
+  if (verbText === undefined) throw new CniError(CNI_CODES.invalidEnvironment, 'required env variables [CNI_COMMAND] missing');
   const verb = CNI_VERBS.find((v) => v === verbText);
   if (verb === undefined) throw new CniError(CNI_CODES.invalidEnvironment, `unknown CNI_COMMAND ${JSON.stringify(verbText)}`);
-  // VERSION needs nothing else; its stdin is optional and not read, so a bare
+  // VERSION needs nothing else; skel does not read its stdin either, so a bare
   // `CNI_COMMAND=VERSION meridian-cni` on a terminal answers at once.
   if (verb === 'VERSION') return { verb };
-
+  const missing = REQUIRED_ENV[verb].filter((k) => envVar(env, k) === undefined);
+  if (missing.length > 0) {
+    throw new CniError(CNI_CODES.invalidEnvironment, `required env variables [${missing.join(',')}] missing`);
+  }
   return requestFor(verb, env, parseNetConf(readStdin()));
 }
 
@@ -102,14 +121,13 @@ function requestFor(verb: Exclude<CniVerb, 'VERSION'>, env: Env, conf: NetConf):
     }
     return { verb, path, conf };
   }
-  const containerId = envVar(env, 'CNI_CONTAINERID');
-  if (containerId === undefined) throw new CniError(CNI_CODES.unknownContainer, 'CNI_CONTAINERID is required');
+  // Present: parseRequest checked REQUIRED_ENV.
+  const containerId = envVar(env, 'CNI_CONTAINERID') as string;
   if (!ID.test(containerId)) {
     throw new CniError(CNI_CODES.invalidEnvironment, `CNI_CONTAINERID ${JSON.stringify(containerId)} has invalid characters`);
   }
   const netns = envVar(env, 'CNI_NETNS');
-  if (netns === undefined && verb !== 'DEL') throw new CniError(CNI_CODES.invalidEnvironment, 'CNI_NETNS is required');
-  const ifname = checkIfname(envVar(env, 'CNI_IFNAME'));
+  const ifname = checkIfname(envVar(env, 'CNI_IFNAME') as string);
   const args = envVar(env, 'CNI_ARGS');
   // DEL must not fail on what ADD would have refused: nothing was wired then, and the IPAM record
   // (not CNI_ARGS) names the veth of whatever was.

@@ -112,13 +112,17 @@ export function mergeResults(prev: CniResult | undefined, ours: CniResult): CniR
   };
 }
 
-/** Our pod interface in a result and the IPs on it (CHECK reads prevResult this way). */
+/**
+ * Our pod interface in a result and the IPs on it (CHECK and DEL read prevResult this way).
+ * `netns` undefined (a DEL after the sandbox is gone): the interface in any sandbox.
+ */
 export function findAttachment(
   r: CniResult,
   ifname: string,
-  netns: string,
+  netns: string | undefined,
 ): { iface: CniInterface; ips: CniIpConfig[]; hostIface: CniInterface | undefined } | undefined {
-  const idx = r.interfaces.findIndex((i) => i.name === ifname && i.sandbox === netns);
+  const inSandbox = (i: CniInterface): boolean => (netns === undefined ? (i.sandbox ?? '') !== '' : i.sandbox === netns);
+  const idx = r.interfaces.findIndex((i) => i.name === ifname && inSandbox(i));
   const iface = r.interfaces[idx];
   if (iface === undefined) return undefined;
   // ADD lists the host veth right before the pod interface (plan.ts attachmentResult).

@@ -5,7 +5,7 @@
 
 import { ExecError } from '../net/runner.js';
 import { CNI_CODES, CniError } from './errors.js';
-import { parseRequest, type CniRequest, type CniVerb } from './request.js';
+import { CNI_VERBS, parseRequest, type CniRequest, type CniVerb } from './request.js';
 import { CURRENT_CNI_VERSION, SUPPORTED_CNI_VERSIONS, versionInfo } from './version.js';
 
 export type CniHandler = (req: CniRequest) => Promise<unknown>;
@@ -22,7 +22,11 @@ export interface SkelIo {
 export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number> {
   let cniVersion = CURRENT_CNI_VERSION;
   let stdin: string | undefined;
-  const readStdin = (): string => (stdin ??= io.readStdin());
+  let stdinTried = false;
+  const readStdin = (): string => {
+    stdinTried = true;
+    return (stdin ??= io.readStdin());
+  };
   try {
     const req = parseRequest(io.env, readStdin);
     if (req.verb === 'VERSION') {
@@ -39,7 +43,16 @@ export async function runSkel(handlers: CniHandlers, io: SkelIo): Promise<number
     return 0;
   } catch (e) {
     const err = toCniError(e);
-    // An env error found after the config was read still answers in the config's version.
+    // The error JSON carries the config's version (SPEC.md "Error"). A missing env variable is
+    // found before stdin is read; the runtime has written the config all the same, so read it now
+    // for its version. Not without a known verb or for VERSION: stdin may then be a terminal.
+    if (!stdinTried && takesConfig(io.env['CNI_COMMAND'])) {
+      try {
+        readStdin();
+      } catch {
+        // Unreadable: answer in our own version.
+      }
+    }
     cniVersion = stdin !== undefined ? (configVersion(stdin) ?? cniVersion) : cniVersion;
     io.writeStdout(JSON.stringify(err.toJSON(cniVersion)) + '\n');
     io.writeStderr(`meridian-cni: ${err.message}\n`);
@@ -55,6 +68,10 @@ export function toCniError(e: unknown): CniError {
   }
   if (e instanceof Error) return new CniError(CNI_CODES.internal, e.message, e.stack ?? '');
   return new CniError(CNI_CODES.internal, String(e));
+}
+
+function takesConfig(verb: string | undefined): boolean {
+  return CNI_VERBS.some((v) => v === verb && v !== 'VERSION');
 }
 
 function configVersion(stdin: string): string | undefined {

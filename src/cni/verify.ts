@@ -9,6 +9,9 @@ import { GATEWAY_V4, GATEWAY_V6, HOST_MAC } from './names.js';
 import type { PodIp } from './plan.js';
 
 export interface ObservedLink {
+  readonly ifindex?: number;
+  /** A veth's peer's ifindex (in the netns link_netnsid names, when that is another one). */
+  readonly link_index?: number;
   readonly ifname: string;
   readonly address?: string;
   readonly flags: readonly string[];
@@ -93,4 +96,29 @@ export function verifyAttachment(exp: Expected, obs: Observed): string[] {
     if (!exp.ips.some((p) => sameIp(r, p.ip))) problems.push(`IPAM reserves ${r} for this container, which prevResult does not list`);
   }
   return problems;
+}
+
+/**
+ * What ADD found when `ip link add` said "File exists" (the host veth name or CNI_IFNAME in the
+ * pod is taken). SPEC.md ADD: "If an interface of the requested name already exists in the
+ * container, the CNI plugin MUST return with an error", and runtimes should not ADD the same
+ * (CNI_CONTAINERID, CNI_IFNAME) twice without a DEL. So:
+ * - no CNI_IFNAME in the pod, only our host veth name taken: a stale veth (a killed ADD, or an
+ *   older sandbox of the same pod, names.ts) -> replace it;
+ * - CNI_IFNAME in the pod is this very attachment's (our record existed before this ADD, its MAC
+ *   is the one ADD gives this containerID and ifname, and its peer is our host veth): the same ADD
+ *   again, after a lost reply or a crash -> answer it idempotently, with the same result: as is
+ *   when complete ('retry-complete'), rewired when a crash left it half done ('retry-partial');
+ * - anything else in the pod under CNI_IFNAME is another owner's -> the spec's error, untouched.
+ */
+export type IfnameConflict = 'stale-host-veth' | 'retry-complete' | 'retry-partial' | 'foreign' | 'none';
+
+export function classifyConflict(exp: Expected, obs: Observed, recordedBefore: boolean): IfnameConflict {
+  const pod = obs.podLink;
+  const host = obs.hostLink;
+  if (pod === undefined) return host !== undefined ? 'stale-host-veth' : 'none';
+  const sameMac = exp.podMac !== undefined && pod.address?.toLowerCase() === exp.podMac.toLowerCase();
+  const peers = host?.ifindex !== undefined && pod.link_index === host.ifindex;
+  if (!recordedBefore || !sameMac || !peers) return 'foreign';
+  return verifyAttachment(exp, obs).length === 0 ? 'retry-complete' : 'retry-partial';
 }

@@ -7,24 +7,30 @@
 import { deleteLink, ipBatch, ipJsonBatch } from '../net/ip.js';
 import { procSysctlRead, procSysctlWrite } from '../net/proc-sysctl.js';
 import type { Runner } from '../net/runner.js';
+import type { PodRoute } from './ipam/recover.js';
+import { ROUTE_PROTOCOL_POD } from './names.js';
 import { planHostAdd, planHostObserve, planHostSysctls, planPodAdd, planPodObserve, type Wiring } from './plan.js';
+import { uplinkMtu, type LinkRow, type RouteRow } from './uplink.js';
 import type { Expected, ObservedLink, ObservedRoute } from './verify.js';
 
-const DEFAULT_MTU = 1500;
-
-interface LinkRow {
-  readonly ifname: string;
-  readonly mtu: number;
-}
-
-/** The MTU of the node's uplink: the device of the IPv4 default route, else IPv6's, else 1500. */
+/** The MTU of the node's uplink (uplink.ts decides: ECMP default routes count every next hop). */
 export async function detectUplinkMtu(run: Runner): Promise<number> {
   const [r4 = [], r6 = [], links = []] = await ipJsonBatch(run, ['route show default', 'route show table all ::/0', 'link show']);
-  const dev = [...r4, ...r6]
-    .map((r) => (r as ObservedRoute).dev)
-    .find((d) => d !== undefined);
-  const link = (links as LinkRow[]).find((l) => l.ifname === dev);
-  return link?.mtu ?? DEFAULT_MTU;
+  return uplinkMtu(r4 as RouteRow[], r6 as RouteRow[], links as LinkRow[]);
+}
+
+/**
+ * The node's host routes to pods (protocol ROUTE_PROTOCOL_POD, main table), both families, in one
+ * exec: what the IPAM state is rebuilt from when its file is corrupt (ipam/recover.ts).
+ */
+export async function readPodRoutes(run: Runner): Promise<PodRoute[]> {
+  const p = String(ROUTE_PROTOCOL_POD);
+  // A prefix selects the family in batch mode (no -4/-6 there); "root ::/0" is every IPv6 route.
+  const rows = await ipJsonBatch(run, [`route show table all root 0.0.0.0/0 proto ${p}`, `route show table all root ::/0 proto ${p}`]);
+  return rows.flat().filter((r) => {
+    const t = (r as { table?: string }).table;
+    return t === undefined || t === 'main';
+  }) as PodRoute[];
 }
 
 export async function wireHost(run: Runner, w: Wiring): Promise<void> {

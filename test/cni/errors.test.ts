@@ -30,7 +30,12 @@ describe('error codes', () => {
   it.each([
     ['no CNI_COMMAND', { ...ENV, CNI_COMMAND: undefined }, JSON.stringify(CONF), 4, /CNI_COMMAND/],
     ['unknown CNI_COMMAND', { ...ENV, CNI_COMMAND: 'FROB' }, JSON.stringify(CONF), 4, /FROB/],
-    ['no CNI_CONTAINERID', { ...ENV, CNI_CONTAINERID: undefined }, JSON.stringify(CONF), 3, /CNI_CONTAINERID/],
+    // pkg/skel and Debian's plugins: code 4 (missing env variables), not 3 (unknown container).
+    ['no CNI_CONTAINERID', { ...ENV, CNI_CONTAINERID: undefined }, JSON.stringify(CONF), 4, /CNI_CONTAINERID/],
+    ['no CNI_CONTAINERID on DEL', { ...ENV, CNI_COMMAND: 'DEL', CNI_CONTAINERID: undefined }, JSON.stringify(CONF), 4, /CNI_CONTAINERID/],
+    // Env variables are checked before stdin, as skel does: bad stdin does not hide them.
+    ['no CNI_CONTAINERID and garbage stdin', { ...ENV, CNI_CONTAINERID: undefined }, '{not json', 4, /\[CNI_CONTAINERID\] missing/],
+    ['every missing variable named', { CNI_COMMAND: 'CHECK' }, '{not json', 4, /\[CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME\] missing/],
     ['bad CNI_CONTAINERID', { ...ENV, CNI_CONTAINERID: 'a/b' }, JSON.stringify(CONF), 4, /CNI_CONTAINERID/],
     ['no CNI_NETNS on ADD', { ...ENV, CNI_NETNS: undefined }, JSON.stringify(CONF), 4, /CNI_NETNS/],
     ['no CNI_IFNAME', { ...ENV, CNI_IFNAME: undefined }, JSON.stringify(CONF), 4, /CNI_IFNAME/],

@@ -1,15 +1,17 @@
 // Failure paths of meridian-cni in namespaces: an ADD failing after the veth exists leaves
-// nothing; CNI_IFNAME already present is refused without harm; a killed ADD (stale lock, stale
-// veth, allocation without wiring) is recovered by the next ADD or DEL; 50 parallel ADDs get
-// distinct addresses and 50 DELs leave nothing.
+// nothing; CNI_IFNAME already present is refused without harm unless it is the same attachment's
+// (a repeated ADD, answered with the same result); a stale lock and a stale veth are recovered by
+// the next ADD; a corrupt IPAM state file fails ADD but not DEL; DEL finds the veth through
+// prevResult when the record and CNI_ARGS are gone; 50 parallel ADDs get distinct addresses and 50
+// DELs leave nothing. Killed ADDs: cni-crash.test.ts.
 
-import { writeFile, mkdir, access } from 'node:fs/promises';
+import { writeFile, mkdir, access, readdir, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CniRuntime, CniRuntimeError, MERIDIAN_CNI, type NetList } from '../harness/cni-runtime.js';
+import { CniRuntime, CniRuntimeError, type Attach, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, ping, NODE_IP4 } from '../harness/cni-node.js';
-import { withWorld } from '../harness/netns.js';
+import { withWorld, type Netns, type World } from '../harness/netns.js';
 import { podVethName } from '../../src/cni/pod-veth-name.js';
 
 const list = (dataDir: string, subnet = '10.244.1.0/24'): NetList => ({
@@ -18,13 +20,17 @@ const list = (dataDir: string, subnet = '10.244.1.0/24'): NetList => ({
   plugins: [{ type: 'meridian-cni', ipam: { ranges: [[{ subnet }]], dataDir } }],
 });
 
-async function addError(rt: CniRuntime, a: { containerId: string; netns: string }): Promise<CniRuntimeError> {
+async function addError(rt: CniRuntime, a: Attach): Promise<CniRuntimeError> {
   const e = await rt.add(a).then(
     () => undefined,
     (x: unknown) => x,
   );
   expect(e).toBeInstanceOf(CniRuntimeError);
   return e as CniRuntimeError;
+}
+
+async function ifindex(w: World, ns: Netns, dev: string): Promise<number> {
+  return (JSON.parse((await w.exec(ns, ['ip', '-json', 'link', 'show', 'dev', dev])).stdout) as { ifindex: number }[])[0]?.ifindex ?? -1;
 }
 
 describe('meridian-cni failure handling', () => {
@@ -70,6 +76,30 @@ describe('meridian-cni failure handling', () => {
     });
   });
 
+  it("refuses another attachment's CNI_IFNAME (code 103) even when its host veth name is taken, and leaves that pod working", async () => {
+    await withWorld(async (w) => {
+      const n = await cniNode(w);
+      try {
+        const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
+        const p = await n.pod();
+        const web = { namespace: 'x', name: 'web' };
+        const first = await rt.add({ containerId: 's1', netns: p.path, pod: web });
+        const index = await ifindex(w, p.ns, 'eth0');
+        // Another container ID for the same pod and netns: same host veth name, and eth0 exists.
+        const e = await addError(rt, { containerId: 's2', netns: p.path, pod: web });
+        expect(e.run.json?.['code']).toBe(103);
+        expect(await ifindex(w, p.ns, 'eth0')).toBe(index);
+        expect(await n.hostVeths()).toEqual([podVethName('x', 'web')]);
+        expect((await n.allocations('meridian')).map((a) => a.containerId)).toEqual(['s1']);
+        expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
+        await rt.check({ containerId: 's1', netns: p.path, pod: web });
+        expect(first['ips']).toHaveLength(1);
+      } finally {
+        await n.dispose();
+      }
+    });
+  });
+
   it('recovers from a killed ADD: stale lock of a dead pid, stale veth of the same attachment', async () => {
     await withWorld(async (w) => {
       const n = await cniNode(w);
@@ -90,9 +120,13 @@ describe('meridian-cni failure handling', () => {
         expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
         await expect(access(join(n.dataDir, 'meridian', 'lock'))).rejects.toThrow();
         await rt.check({ containerId: 'c1', netns: p.path });
-        // Idempotent allocation: a repeated ADD of the same attachment gets the same address.
+        // A repeated ADD of the same attachment without DEL (which runtimes should not send) gets
+        // the same result, and the working interface is left as it is, not re-created.
+        const before = await ifindex(w, p.ns, 'eth0');
         const again = await rt.add({ containerId: 'c1', netns: p.path });
-        expect(again['ips']).toEqual(r['ips']);
+        expect(again).toEqual(r);
+        expect(await ifindex(w, p.ns, 'eth0')).toBe(before);
+        expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
         await rt.del({ containerId: 'c1', netns: p.path });
         expect(await n.hostVeths()).toEqual([]);
       } finally {
@@ -101,36 +135,61 @@ describe('meridian-cni failure handling', () => {
     });
   });
 
-  it('SIGKILLed ADDs at random points are cleaned up by DEL', async () => {
+  it('a corrupt IPAM state file: ADD fails with 104; DEL moves it aside, rebuilds it from the pod routes and removes the veth', async () => {
     await withWorld(async (w) => {
       const n = await cniNode(w);
       try {
         const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
-        const pods = await Promise.all([0, 1, 2, 3, 4, 5].map(() => n.pod()));
-        const conf = JSON.stringify(rt.request(rt.opts.list.plugins[0] as Record<string, unknown>, {}));
-        await Promise.all(
-          pods.map(async (p, i) => {
-            const child = spawn('ip', ['netns', 'exec', n.node.name, process.execPath, MERIDIAN_CNI], {
-              env: { PATH: process.env['PATH'], CNI_COMMAND: 'ADD', CNI_CONTAINERID: `k${i}`, CNI_NETNS: p.path, CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' },
-              stdio: ['pipe', 'ignore', 'ignore'],
-            });
-            const closed = new Promise((r) => child.on('close', r));
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(conf);
-            await new Promise((r) => setTimeout(r, 30 + i * 25));
-            // `ip netns exec` execs in place, so this PID is the plugin's own (ended by PID).
-            child.kill('SIGKILL');
-            await closed;
-          }),
-        );
-        for (const [i, p] of pods.entries()) await rt.del({ containerId: `k${i}`, netns: p.path });
-        expect(await n.hostVeths()).toEqual([]);
-        expect(await n.allocations('meridian')).toEqual([]);
-        // And the network still works afterwards (no lock left held by a dead pid).
+        const [p1, p2, p3] = [await n.pod(), await n.pod(), await n.pod()];
+        // c2 first: it gets the pool's first address, which an ADD starting from an empty state
+        // would hand out again.
+        const r2 = await rt.add({ containerId: 'c2', netns: p2.path });
+        const r1 = await rt.add({ containerId: 'c1', netns: p1.path });
+        const ip2 = (r2['ips'] as { address: string }[])[0]?.address.split('/')[0] as string;
+        const dir = join(n.dataDir, 'meridian');
+        await writeFile(join(dir, 'allocations.json'), '{"allocations": [{"containerId": "c1", "if');
+
+        const e = await addError(rt, { containerId: 'c3', netns: p3.path });
+        expect(e.run.json).toMatchObject({ code: 104, msg: expect.stringContaining('is corrupt') });
+        expect(await readdir(dir)).toEqual(['allocations.json']);
+
+        // DEL with prevResult, as the runtime sends it from its cache.
+        await rt.del({ containerId: 'c1', netns: p1.path });
+        const files = (await readdir(dir)).sort();
+        expect(files).toHaveLength(2);
+        expect(files[1]).toMatch(/^allocations\.json\.corrupt-\d+$/);
+        expect(await readFile(join(dir, files[1] as string), 'utf8')).toContain('"if');
+        expect(await n.hostVeths()).toEqual([podVethName('default', 'c2')]);
+        // c2's address stays reserved, rebuilt from its host route; c1's is free.
+        expect((await n.allocations('meridian')).map((a) => a.ip)).toEqual([ip2]);
+        expect(await ping(w, n.node, ip2)).toBe(true);
+
+        // So the retried ADD does not hand out c2's address.
+        expect(ip2).toBe('10.244.1.2');
+        const r3 = await rt.add({ containerId: 'c3', netns: p3.path });
+        expect(r3['ips']).toEqual(r1['ips']);
+        expect(await ping(w, p3.ns, NODE_IP4)).toBe(true);
+        expect(await ping(w, p2.ns, NODE_IP4)).toBe(true);
+      } finally {
+        await n.dispose();
+      }
+    });
+  });
+
+  it("DEL finds the veth through prevResult's host interface when the IPAM record and CNI_ARGS are gone", async () => {
+    await withWorld(async (w) => {
+      const n = await cniNode(w);
+      try {
+        const rt = new CniRuntime({ nodeNs: n.node.name, list: list(n.dataDir) });
         const p = await n.pod();
-        await rt.add({ containerId: 'after', netns: p.path });
-        expect(await ping(w, p.ns, NODE_IP4)).toBe(true);
-        await rt.del({ containerId: 'after', netns: p.path });
+        const web = { namespace: 'x', name: 'web' };
+        await rt.add({ containerId: 's1', netns: p.path, pod: web });
+        await writeFile(join(n.dataDir, 'meridian', 'allocations.json'), JSON.stringify({ allocations: [], lastReserved: {} }));
+        // Same attachment (the runtime's cached prevResult), but no K8S_POD_* in CNI_ARGS: the
+        // derived name would be the container-ID one.
+        await rt.del({ containerId: 's1', netns: p.path, pod: null });
+        expect(await n.hostVeths()).toEqual([]);
+        expect((await w.exec(n.node, ['ip', 'route', 'show', 'proto', '181'])).stdout.trim()).toBe('');
       } finally {
         await n.dispose();
       }

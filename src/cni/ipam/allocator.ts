@@ -39,6 +39,18 @@ export interface IpamState {
 
 export const EMPTY_STATE: IpamState = { allocations: [], lastReserved: {} };
 
+/**
+ * containerId of a record rebuilt from the kernel after the state file was found corrupt
+ * (recover.ts): the address is in use by the pod behind `hostVeth`, whose container is unknown.
+ * ":" never occurs in a CNI container ID, so no runtime can name it. Such a record's ifname is
+ * its host veth, so each veth is one attachment.
+ */
+export const RECOVERED_CONTAINER_ID = ':recovered';
+
+export function isRecovered(a: Allocation): boolean {
+  return a.containerId === RECOVERED_CONTAINER_ID;
+}
+
 export type AllocateOutcome =
   | { readonly type: 'allocated'; readonly state: IpamState; readonly ips: readonly Allocation[] }
   | { readonly type: 'exhausted'; readonly pool: Pool };
@@ -146,10 +158,14 @@ export function releaseAttachment(state: IpamState, who: Attachment): { state: I
   return releaseWhere(state, (a) => sameAttachment(a, who));
 }
 
-/** GC (SPEC.md 1.1 GC): release everything not held by one of the valid attachments. */
+/**
+ * GC (SPEC.md 1.1 GC): release everything not held by one of the valid attachments. Recovered
+ * records are kept: no runtime can list them, their container being unknown, and the pod behind
+ * them may well be valid; the sweep releases them once their veth is gone.
+ */
 export function releaseInvalid(state: IpamState, valid: readonly Attachment[]): { state: IpamState; released: Allocation[] } {
   const keep = new Set(valid.map((v) => `${v.containerId}\n${v.ifname}`));
-  return releaseWhere(state, (a) => !keep.has(`${a.containerId}\n${a.ifname}`));
+  return releaseWhere(state, (a) => !isRecovered(a) && !keep.has(`${a.containerId}\n${a.ifname}`));
 }
 
 /**

@@ -5,7 +5,8 @@
 // about a tenth of an ADD; ext4 (auto_da_alloc) flushes a file renamed over another anyway, and
 // what a power loss could still cost is the newest allocations of containers that did not survive
 // the reboot either (their netns are gone, so the sweep and the runtime's re-ADDs converge).
-// host-local does not fsync either.
+// host-local does not fsync either. A document that does not parse is code 104; quarantine()
+// renames it to allocations.json.corrupt-<ms> and writes the state DEL or GC rebuilt.
 
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,15 +19,32 @@ export function networkDir(dataDir: string, network: string): string {
   return join(dataDir, network);
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isAllocation(v: unknown): boolean {
+  return isRecord(v) && typeof v['containerId'] === 'string' && typeof v['ifname'] === 'string' && typeof v['ip'] === 'string' && typeof v['at'] === 'number';
+}
+
 function parseState(text: string, path: string): IpamState {
   try {
-    const doc = JSON.parse(text) as Partial<IpamState>;
-    if (!Array.isArray(doc.allocations)) throw new Error('allocations is not a list');
-    return { allocations: doc.allocations, lastReserved: doc.lastReserved ?? {} };
+    const doc = JSON.parse(text) as unknown;
+    if (!isRecord(doc)) throw new Error('not a JSON object');
+    const { allocations, lastReserved } = doc;
+    if (!Array.isArray(allocations)) throw new Error('allocations is not a list');
+    const bad = allocations.findIndex((a) => !isAllocation(a));
+    if (bad >= 0) throw new Error(`allocations[${bad}] is not {containerId, ifname, ip, at}`);
+    if (lastReserved !== undefined && !isRecord(lastReserved)) throw new Error('lastReserved is not an object');
+    return { allocations: allocations as IpamState['allocations'], lastReserved: (lastReserved ?? {}) as IpamState['lastReserved'] };
   } catch (e) {
-    throw new CniError(CNI_CODES.ioFailure, `IPAM state ${path} is corrupt`, e instanceof Error ? e.message : String(e));
+    throw new CniError(
+      CNI_CODES.ipamStateCorrupt,
+      `IPAM state ${path} is corrupt (DEL and GC move it aside and rebuild it from the node's pod routes)`,
+      e instanceof Error ? e.message : String(e),
+    );
   }
 }
+
+const isCorrupt = (e: unknown): boolean => e instanceof CniError && e.cniCode === CNI_CODES.ipamStateCorrupt;
 
 async function load(path: string): Promise<IpamState> {
   try {
@@ -52,19 +70,31 @@ export function fileStore(dataDir: string, network: string, lockOpts: LockOption
   const dir = networkDir(dataDir, network);
   const statePath = join(dir, 'allocations.json');
   const lockPath = join(dir, 'lock');
+  const locked = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return withLockFile(lockPath, fn, lockOpts);
+  };
   return {
     read: () => load(statePath),
-    async update<T>(step: StoreStep<T>): Promise<T> {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      return withLockFile(
-        lockPath,
-        async () => {
-          const r = step(await load(statePath));
-          if (r.state !== undefined) await save(statePath, r.state);
-          return r.value;
-        },
-        lockOpts,
-      );
-    },
+    update: <T>(step: StoreStep<T>): Promise<T> =>
+      locked(async () => {
+        const r = step(await load(statePath));
+        if (r.state !== undefined) await save(statePath, r.state);
+        return r.value;
+      }),
+    quarantine: (replacement: IpamState, now: number): Promise<string | undefined> =>
+      locked(async () => {
+        try {
+          await load(statePath);
+          return undefined; // not corrupt (any more): another DEL or GC recovered it first
+        } catch (e) {
+          if (!isCorrupt(e)) throw e;
+        }
+        // Kept, not deleted: what it still holds may explain the corruption, or restore records.
+        const aside = `${statePath}.corrupt-${now}`;
+        await rename(statePath, aside);
+        await save(statePath, replacement);
+        return aside;
+      }),
   };
 }

@@ -10,6 +10,12 @@ export interface IpamStore {
   update<T>(step: StoreStep<T>): Promise<T>;
   /** A consistent snapshot without taking the lock (writes are atomic renames). */
   read(): Promise<IpamState>;
+  /**
+   * Under the lock: if the stored state is (still) corrupt, keep the corrupt document aside and
+   * store `replacement` instead. Returns where the corrupt document went; undefined when there was
+   * nothing to recover (another process got there first).
+   */
+  quarantine(replacement: IpamState, now: number): Promise<string | undefined>;
 }
 
 export function memoryStore(initial: IpamState = EMPTY_STATE): IpamStore & { readonly current: () => IpamState } {
@@ -18,6 +24,8 @@ export function memoryStore(initial: IpamState = EMPTY_STATE): IpamStore & { rea
   return {
     current: () => state,
     read: () => Promise.resolve(state),
+    // Memory never holds a corrupt document.
+    quarantine: () => Promise.resolve(undefined),
     update<T>(step: StoreStep<T>): Promise<T> {
       // Serialise like the file lock does, so tests see the same semantics.
       const next = queue.then(() => {

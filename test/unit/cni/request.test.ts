@@ -26,6 +26,11 @@ describe('parseRequest', () => {
     expect(r).toMatchObject({ verb: 'ADD', containerId: 'abc123', netns: '/var/run/netns/cni-1', ifname: 'eth0', conf: { cniVersion: '1.0.0' } });
   });
 
+  it('does not read stdin when a required env variable is missing', () => {
+    const env = { ...addEnv, CNI_NETNS: '' };
+    expect(() => parseRequest(env, () => { throw new Error('stdin read'); })).toThrow('required env variables [CNI_NETNS] missing');
+  });
+
   it('lets DEL run without a netns', () => {
     const { CNI_NETNS: _gone, ...env } = addEnv;
     expect(parseRequest({ ...env, CNI_COMMAND: 'DEL' }, () => conf())).toMatchObject({ verb: 'DEL', netns: undefined });
@@ -39,7 +44,10 @@ describe('parseRequest', () => {
     ['unsupported version', addEnv, conf('0.3.1'), 1],
     ['missing cniVersion', addEnv, JSON.stringify({ name: 'n', type: 't' }), 7],
     ['bad network name', addEnv, JSON.stringify({ cniVersion: '1.0.0', name: '-bad', type: 't' }), 7],
-    ['missing container id', { ...addEnv, CNI_CONTAINERID: '' }, conf(), 3],
+    ['missing container id', { ...addEnv, CNI_CONTAINERID: '' }, conf(), 4],
+    ['missing container id, stdin not JSON', { ...addEnv, CNI_CONTAINERID: '' }, '{nope', 4],
+    ['missing ifname on DEL, stdin not JSON', { ...addEnv, CNI_COMMAND: 'DEL', CNI_IFNAME: '' }, '{nope', 4],
+    ['bad container id, stdin not JSON (the config is read first, as skel does)', { ...addEnv, CNI_CONTAINERID: 'a/b' }, '{nope', 6],
     ['bad container id', { ...addEnv, CNI_CONTAINERID: 'a/b' }, conf(), 4],
     ['missing netns on ADD', { ...addEnv, CNI_NETNS: '' }, conf(), 4],
     ['ifname too long', { ...addEnv, CNI_IFNAME: 'a-very-long-ifname' }, conf(), 4],
@@ -68,7 +76,7 @@ describe('runSkel', () => {
   it('prints the error JSON on stdout in the config version, and a line on stderr', async () => {
     const r = await run({ ...addEnv, CNI_IFNAME: '' }, conf('1.0.0'));
     expect(r.status).toBe(1);
-    expect(JSON.parse(r.out)).toEqual({ cniVersion: '1.0.0', code: 4, msg: 'CNI_IFNAME is required' });
-    expect(r.err).toContain('CNI_IFNAME is required');
+    expect(JSON.parse(r.out)).toEqual({ cniVersion: '1.0.0', code: 4, msg: 'required env variables [CNI_IFNAME] missing' });
+    expect(r.err).toContain('required env variables [CNI_IFNAME] missing');
   });
 });
