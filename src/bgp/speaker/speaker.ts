@@ -36,7 +36,7 @@ import { mergeFromTwoOctetPeer, normaliseAddress, sessionDiffers, type PeerSpec,
 
 export { normaliseAddress, type PeerSpec, type PeerStatus, type SpeakerConfig } from './peer-spec.js';
 import { ACCEPT_ALL, evaluatePolicy } from './policy.js';
-import { exportAttributes, isLoop, toCandidate, type ExportPeer, type ExportSource, type LocalIdentity, type RouteAttrs } from './route-rules.js';
+import { exportRoute, isLoop, toCandidate, type ExportPeer, type ExportSource, type LocalIdentity, type RouteAttrs } from './route-rules.js';
 
 export type RoutesListener = (afi: number, changes: readonly LocRibChange<RouteAttrs>[]) => void;
 
@@ -486,11 +486,7 @@ export class Speaker {
         // From the path itself: the source's session may be down (its paths stale) right now.
         bgpId: bgpIdToString(best.source.bgpId),
       };
-      attrs = exportAttributes(best.attrs, from, to, this.me);
-      if (attrs !== undefined) {
-        const v = evaluatePolicy(p.spec.exportPolicy ?? ACCEPT_ALL, pfx, attrs.pa);
-        attrs = v.accepted ? { ...attrs, pa: v.attrs } : undefined;
-      }
+      attrs = exportRoute(best.attrs, { from, to, me: this.me, policy: p.spec.exportPolicy ?? ACCEPT_ALL, prefix: pfx });
     }
     p.out.queue(prefix, attrs);
   }
