@@ -13,7 +13,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { bgpIdToNumber, resolveCollision } from '../fsm/collision.js';
 import { FSM_DEFAULTS, type FsmAction, type FsmConfig, type FsmStateName } from '../fsm/fsm.js';
-import { type DecodeResult, type NotificationMessage, type OpenMessage, validateOpen } from '../wire/index.js';
+import { type DecodeResult, describeNotification, type NotificationMessage, type OpenMessage, validateOpen } from '../wire/index.js';
 import { Connection } from './connection.js';
 import { buildOpen, type LocalOpenConfig, negotiate, type Negotiated } from './negotiate.js';
 
@@ -43,8 +43,21 @@ export interface SessionDeps {
   readonly connect?: (opts: { host: string; port: number; localAddress?: string | undefined }) => Socket;
 }
 
+/** Why the session last failed, kept across re-establishment (for `meridian status`). */
+export interface SessionError {
+  /** Readable, with the NOTIFICATION's code/subcode and name when there was one. */
+  readonly text: string;
+  /** When it happened (the session's clock: epoch milliseconds unless a test passes its own). */
+  readonly at: number;
+}
+
 const CEASE = 6;
 const CEASE_COLLISION = 7;
+const HOLD_TIMER_EXPIRED = 4;
+
+function describeCode(code: number, subcode: number, data?: Uint8Array): string {
+  return `NOTIFICATION ${code}/${subcode} (${describeNotification({ type: 'notification', code, subcode, data: Buffer.from(data ?? []) })})`;
+}
 
 export class Session {
   readonly cfg: SessionConfig;
@@ -55,7 +68,7 @@ export class Session {
   private pending: Connection | undefined;
   private negotiatedInfo: Negotiated | undefined;
   private establishedSince: number | undefined;
-  private lastError: string | undefined;
+  private lastFailure: SessionError | undefined;
   private open: OpenMessage;
   /** stop()/destroy() was called: no redial, no adoption, ever again. */
   private stopped = false;
@@ -92,8 +105,9 @@ export class Session {
     return this.establishedSince === undefined ? undefined : this.deps.now() - this.establishedSince;
   }
 
-  get lastErrorText(): string | undefined {
-    return this.lastError;
+  /** The last failure: NOTIFICATION sent or received, hold timer expiry, TCP loss or connect failure. */
+  get lastError(): SessionError | undefined {
+    return this.lastFailure;
   }
 
   get stats(): Connection['stats'] {
@@ -205,7 +219,7 @@ export class Session {
           if (this.pending !== undefined) this.resolve(open);
         },
         onNotification: (_conn, n: NotificationMessage) => {
-          this.lastError = `received NOTIFICATION ${n.code}/${n.subcode}`;
+          this.recordError(`received ${describeCode(n.code, n.subcode, n.data)}`);
           this.events.log(this, 'warn', 'NOTIFICATION received', { code: n.code, subcode: n.subcode });
         },
         onClosed: (conn) => {
@@ -252,7 +266,6 @@ export class Session {
       if (conn !== this.main) continue;
       if (a.type === 'established') {
         this.establishedSince = this.deps.now();
-        this.lastError = undefined;
         if (this.pending !== undefined) {
           this.pending.destroy();
           this.pending = undefined;
@@ -263,13 +276,21 @@ export class Session {
           this.events.established(this, n);
         }
       }
-      if (a.type === 'send-notification') this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+      if (a.type === 'send-notification') {
+        const sent = `sent ${describeCode(a.code, a.subcode, a.data)}`;
+        this.recordError(a.code === HOLD_TIMER_EXPIRED ? `hold timer expired: ${sent}` : sent);
+      }
       if (a.type === 'down') {
         this.establishedSince = undefined;
+        if (a.reason === 'connection-closed') this.recordError('TCP connection lost (closed without NOTIFICATION)');
         this.events.log(this, 'info', 'session down', { reason: a.reason, graceful: a.graceful });
         this.events.down(this, { reason: a.reason, graceful: a.graceful });
       }
     }
+  }
+
+  private recordError(text: string): void {
+    this.lastFailure = { text, at: this.deps.now() };
   }
 
   private restartOutbound(): void {
@@ -286,10 +307,13 @@ export class Session {
   private dial(conn: Connection): void {
     const connect = this.deps.connect ?? ((o) => netConnect({ host: o.host, port: o.port, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) }));
     const socket = connect({ host: this.cfg.peerAddress, port: this.cfg.peerPort, localAddress: this.cfg.localAddress });
+    const target = this.cfg.peerAddress.includes(':') ? `[${this.cfg.peerAddress}]:${this.cfg.peerPort}` : `${this.cfg.peerAddress}:${this.cfg.peerPort}`;
     let connected = false;
     socket.setTimeout(this.fsmCfg.connectRetrySeconds * 1000);
     socket.once('timeout', () => {
-      if (!connected) socket.destroy();
+      if (connected) return;
+      if (conn === this.main) this.recordError(`TCP connect to ${target} timed out`);
+      socket.destroy();
     });
     socket.once('connect', () => {
       connected = true;
@@ -304,6 +328,8 @@ export class Session {
     socket.once('close', () => {
       if (!connected && conn === this.main) conn.event({ type: 'tcp-failed' });
     });
-    socket.on('error', () => undefined);
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (!connected && conn === this.main) this.recordError(`TCP connect to ${target} failed: ${e.code ?? e.message}`);
+    });
   }
 }

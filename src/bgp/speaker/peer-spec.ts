@@ -58,7 +58,13 @@ export interface PeerStatus {
    * `negotiated` when both sides advertised it, `none` otherwise.
    */
   readonly gracefulRestart: 'none' | 'negotiated' | 'peer-restarting';
+  /**
+   * The session's last failure, kept across re-establishment: a NOTIFICATION sent or received (code/
+   * subcode and name), hold timer expiry, TCP loss, a failed TCP connect.
+   */
   readonly lastError: string | undefined;
+  /** When lastError happened (epoch milliseconds). */
+  readonly lastErrorAt: number | undefined;
   readonly hostname: string | undefined;
 }
 

@@ -220,7 +220,8 @@ export class Speaker {
         prefixesIn: inCount,
         gracefulRestart: gr,
         prefixesOut: p.out.size,
-        lastError: p.session.lastErrorText,
+        lastError: p.session.lastError?.text,
+        lastErrorAt: p.session.lastError?.at,
         hostname: p.session.negotiated?.peerHostname,
       };
     });
