@@ -9,6 +9,11 @@
 // peer's OPEN arrives on either, the peer's BGP Identifier is known and resolveCollision() says
 // which origin survives; the other is closed with Cease/Connection Collision Resolution (RFC 4486
 // subcode 7). An inbound connection while Established is closed at once.
+//
+// Flap damping (RFC 4271 8.1.1) belongs to the peer, not to one connection: the session keeps the
+// IdleHoldTime its connections grew and hands it to every new one, and while that time runs the
+// session is Idle and refuses the peer's connections as Idle must (8.2.2). Otherwise a peer that
+// dials in would skip the back-off, and every fresh connection would restart it at 1 s.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { bgpIdToNumber, resolveCollision } from '../fsm/collision.js';
@@ -69,6 +74,12 @@ export class Session {
   private negotiatedInfo: Negotiated | undefined;
   private establishedSince: number | undefined;
   private lastFailure: SessionError | undefined;
+  /**
+   * DampPeerOscillations across connections: the IdleHoldTime the peer's flaps grew so far and,
+   * while the session waits it out, when that wait ends. Taken from the main connection's FSM
+   * after each of its steps.
+   */
+  private damping: { seconds: number; until: number | undefined };
   private open: OpenMessage;
   /** stop()/destroy() was called: no redial, no adoption, ever again. */
   private stopped = false;
@@ -86,6 +97,7 @@ export class Session {
       idleHoldMaxSeconds: cfg.idleHoldMaxSeconds ?? FSM_DEFAULTS.idleHoldMaxSeconds,
       stableSeconds: FSM_DEFAULTS.stableSeconds,
     };
+    this.damping = { seconds: this.fsmCfg.idleHoldSeconds, until: undefined };
     this.main = this.newConnection('outbound');
   }
 
@@ -154,13 +166,16 @@ export class Session {
       return;
     }
     const state = this.main.fsm.state;
-    if (state === 'Idle' && !this.main.fsm.running) {
+    if (state === 'Idle') {
+      // Stopped, or waiting out the IdleHoldTime after a flap: Idle refuses the peer's
+      // connections (RFC 4271 8.2.2), or a flapping peer that dials in would never be damped.
+      this.events.log(this, 'debug', 'refusing an inbound connection while idle', { idleHoldUntil: this.damping.until });
       socket.destroy();
       return;
     }
-    if (state === 'Idle' || state === 'Active') {
-      // No connection and no dial in flight (passive, between retries, or waiting out the
-      // IdleHoldTime after a flap): the peer's connection becomes the session's.
+    if (state === 'Active') {
+      // No connection and no dial in flight (passive, or between retries): the peer's
+      // connection becomes the session's.
       this.main.destroy();
       this.adoptInbound(socket);
       return;
@@ -204,6 +219,7 @@ export class Session {
     return new Connection({
       fsm,
       origin,
+      idleHoldSeconds: this.damping.seconds,
       open: this.open,
       validateOpen: (open) => validateOpen(open, { localAs: this.cfg.local.asn, peerAs: this.cfg.peerAsn, routerId: this.cfg.local.routerId }),
       now: this.deps.now,
@@ -250,17 +266,20 @@ export class Session {
     const [winner, loser] = this.main.origin === keep ? [this.main, pending] : [pending, this.main];
     this.events.log(this, 'info', 'connection collision resolved', { kept: keep });
     this.pending = undefined;
-    // Cease / Connection Collision Resolution on the loser (RFC 4486 subcode 7), if it has a
-    // socket; a dial still in flight is simply abandoned (its socket is destroyed on connect).
-    loser.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
-    loser.destroy();
+    // The winner is the session's before the loser is failed: a collision is no flap (it must
+    // not grow the IdleHoldTime) and no error to report.
     if (winner !== this.main) {
       this.main = winner;
       if (winner.peerOpen !== undefined) this.negotiatedInfo = negotiate(this.open, winner.peerOpen, { ebgp: this.ebgp });
     }
+    // Cease / Connection Collision Resolution on the loser (RFC 4486 subcode 7), if it has a
+    // socket; a dial still in flight is simply abandoned (its socket is destroyed on connect).
+    loser.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
+    loser.destroy();
   }
 
   private onActions(conn: Connection, actions: readonly FsmAction[]): void {
+    if (conn === this.main) this.damping = { seconds: conn.fsm.idleHoldSeconds, until: conn.fsm.idleHoldUntil };
     for (const a of actions) {
       if (a.type === 'connect' && conn === this.main) this.dial(conn);
       if (conn !== this.main) continue;
@@ -294,11 +313,11 @@ export class Session {
   }
 
   private restartOutbound(): void {
-    const old = this.main;
     const c = this.newConnection('outbound');
     this.main = c;
-    // Keep the back-off: start after the same IdleHoldTime the old FSM armed.
-    const waitMs = Math.max(0, (old.fsm.idleHoldUntil ?? this.deps.now()) - this.deps.now());
+    // Keep the back-off: start after the IdleHoldTime the failed connection armed. Until then the
+    // new connection is Idle, so the peer's connections are refused meanwhile.
+    const waitMs = Math.max(0, (this.damping.until ?? this.deps.now()) - this.deps.now());
     setTimeout(() => {
       if (this.main === c && !this.stopped) c.event({ type: 'start' });
     }, waitMs).unref();
