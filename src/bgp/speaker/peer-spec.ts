@@ -36,7 +36,11 @@ export interface SpeakerConfig {
   readonly families?: readonly AfiSafi[];
   /** We restarted with forwarding state preserved (kernel routes kept): set R and F in OPEN. */
   readonly restarting?: boolean;
-  /** Seconds a restarting peer's stale paths are kept without its End-of-RIB (FRR's stalepath-time). */
+  /**
+   * Seconds a restarted peer's stale paths are kept after its session is back, waiting for its
+   * End-of-RIB (FRR's stalepath-time, default 360). While the peer is away its own restart time
+   * applies instead.
+   */
   readonly stalePathSeconds?: number;
   readonly connectRetrySeconds?: number;
   /** Accept loopback next hops: only when every peer is on this host (tests, loopback labs). */
