@@ -1,13 +1,16 @@
 // Our speaker as graceful-restart helper (RFC 4724 4.2) over loopback, against scripted peers
-// (FakePeer): once the peer is back its restart timer stops: stale routes wait for End-of-RIB,
-// for at most the stale-path time, and a real failure meanwhile ends the graceful restart.
+// (FakePeer) and our own speaker as the restarting one:
+// - a restarted peer that connects while its old session still looks Established ends that
+//   session gracefully (routes kept stale) instead of being refused until the hold timer fires;
+// - once the peer is back its restart timer stops: stale routes wait for End-of-RIB, for at most
+//   the stale-path time, and a real failure meanwhile ends the graceful restart.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalOpenConfig } from '../../src/bgp/session/negotiate.js';
 import { AFI_IPV4, endOfRib, parsePrefix, SAFI_UNICAST } from '../../src/bgp/wire/index.js';
 import { sleep, waitFor } from '../harness/wait.js';
 import { FakePeer } from './fake-peer.js';
-import { best, node, peer, stopAll, type Node } from './loopback.js';
+import { best, freePort, node, peer, stopAll, type Node } from './loopback.js';
 
 const fakes: FakePeer[] = [];
 afterEach(async () => {
@@ -50,7 +53,51 @@ function announce(p: FakePeer, nextHop: string, prefixes: readonly string[]): vo
 
 const eor = (p: FakePeer) => p.send(endOfRib(IPV4_UNICAST));
 
+/** Every Loc-RIB change of a's for `prefix`: was it ever withdrawn (gone, if only for a moment)? */
+function watch(a: Node, prefix: string): { withdrawn: () => boolean } {
+  let withdrawn = false;
+  a.speaker.onRoutes((_afi, changes) => {
+    for (const c of changes) if (c.prefix === prefix && c.now === undefined) withdrawn = true;
+  });
+  return { withdrawn: () => withdrawn };
+}
+
 describe('graceful restart helper', () => {
+  it('takes a restarted peer connection while the old session is still Established, keeping its routes stale until End-of-RIB', async () => {
+    const logs: string[] = [];
+    const a = await node('127.0.50.1', 64512, {}, (_level, msg) => logs.push(msg));
+    const bAddr = '127.0.50.2';
+    const bPort = await freePort(bAddr);
+    a.speaker.setPeers([peer({ addr: bAddr, port: bPort }, 64512, a, { passive: true, gracefulRestart: { restartTime: 30 } })]);
+
+    // The peer before its restart: announces two prefixes, then dies without its TCP connection
+    // closing (a crashed host, a frozen process): a never hears of it and stays Established.
+    const old = await fakeSession(a, bAddr, grOpen(bAddr, { restartTime: 30, restarting: false }));
+    announce(old, bAddr, ['10.244.60.0/24', '10.244.61.0/24']);
+    eor(old);
+    await waitFor(() => best(a, '10.244.61.0/24') && best(a, '10.244.60.0/24'), { timeoutMs: 5000, what: 'a to learn both prefixes' });
+    const kept = watch(a, '10.244.60.0/24');
+
+    // The peer back, as our own restarting speaker, announcing only one of them.
+    const b = await node(bAddr, 64512, { listenPort: bPort, restarting: true });
+    b.speaker.originate('10.244.60.0/24');
+    b.speaker.setPeers([peer(a, 64512, b, { gracefulRestart: { restartTime: 30 } })]);
+    await waitFor(() => best(a, '10.244.61.0/24') === undefined, { timeoutMs: 8000, what: "b's End-of-RIB to flush the prefix it did not announce again" });
+
+    // Kept as stale meanwhile (not dropped and re-learned), and fresh again from b's session.
+    expect(logs).toContain('peer restarting gracefully: keeping its routes as stale');
+    expect(kept.withdrawn(), 'the re-announced prefix left the Loc-RIB').toBe(false);
+    expect(best(a, '10.244.60.0/24')?.best.stale).toBe(false);
+    // The old connection was closed without a NOTIFICATION: a graceful end, not an error.
+    expect(old.closed).toBe(true);
+    expect(old.received.filter((m) => m.type === 'notification')).toEqual([]);
+    expect(a.speaker.status()[0]).toMatchObject({
+      state: 'Established',
+      gracefulRestart: 'negotiated',
+      lastError: 'peer reconnected while Established (graceful restart): old session closed',
+    });
+  });
+
   it('stops the restart timer once the peer is back: its stale routes wait for End-of-RIB past the restart time', async () => {
     const a = await node('127.0.51.1', 64512);
     const bAddr = '127.0.51.2';

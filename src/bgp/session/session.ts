@@ -8,7 +8,12 @@
 // that arrives while main is in OpenSent/OpenConfirm runs its own FSM beside it; as soon as the
 // peer's OPEN arrives on either, the peer's BGP Identifier is known and resolveCollision() says
 // which origin survives; the other is closed with Cease/Connection Collision Resolution (RFC 4486
-// subcode 7). An inbound connection while Established is closed at once.
+// subcode 7).
+//
+// An inbound connection while Established is closed at once (CollisionDetectEstablishedState is
+// off), except from a peer that negotiated graceful restart: a new connection from it means it
+// restarted before we noticed the old TCP connection die, so the old session ends as a TCP loss
+// would end it (its routes kept as stale, RFC 4724 4.2) and the new connection carries on.
 //
 // Flap damping (RFC 4271 8.1.1) belongs to the peer, not to one connection: the session keeps the
 // IdleHoldTime its connections grew and hands it to every new one, and while that time runs the
@@ -180,6 +185,10 @@ export class Session {
       this.adoptInbound(socket);
       return;
     }
+    if (state === 'Established' && this.negotiatedInfo?.peerGracefulRestart !== undefined) {
+      this.peerRestarted(socket);
+      return;
+    }
     if (state !== 'Established' && this.pending === undefined) {
       // A dial is in flight or has connected: two connections now exist. Both run until the
       // peer's OPEN tells us its identifier; then both ends, comparing the same two
@@ -195,6 +204,22 @@ export class Session {
     // Established (CollisionDetectEstablishedState off) or a third connection: refuse it.
     this.events.log(this, 'debug', 'refusing a second inbound connection', { state });
     socket.destroy();
+  }
+
+  /**
+   * A peer with graceful restart connects while our session with it is Established: it restarted
+   * and its old TCP connection is dead without our having noticed (RFC 4724 4.2; FRR and BIRD
+   * do the same on accept). End the old session as a TCP loss would: closed without NOTIFICATION,
+   * `down` with graceful set, so the speaker keeps the peer's routes as stale. Then the new
+   * connection is the session's.
+   */
+  private peerRestarted(socket: Socket): void {
+    const old = this.main;
+    this.events.log(this, 'info', 'new connection from an established graceful-restart peer: it restarted, ending the old session');
+    old.event({ type: 'tcp-closed' });
+    old.destroy();
+    this.recordError('peer reconnected while Established (graceful restart): old session closed');
+    this.adoptInbound(socket);
   }
 
   private adoptInbound(socket: Socket): void {
