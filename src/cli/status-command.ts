@@ -71,7 +71,7 @@ export function renderStatus(s: StatusDoc, now: number = Date.now()): string {
           String(p.prefixesIn),
           String(p.prefixesOut),
           p.gracefulRestart,
-          p.lastError ?? '',
+          p.lastError === undefined ? '' : p.lastErrorAt === undefined ? p.lastError : `${p.lastError} (${ago(p.lastErrorAt, now)})`,
         ]),
       ]),
     );

@@ -2,52 +2,13 @@
 // own address): sessions, iBGP and eBGP attribute rules, route reflection, graceful restart,
 // policy, max-prefix, collisions, and refusing unknown peers.
 
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Speaker, type PeerSpec, type SpeakerConfig } from '../../src/bgp/speaker/speaker.js';
+import { Speaker } from '../../src/bgp/speaker/speaker.js';
 import { waitFor } from '../harness/wait.js';
+import { best, established, live, node, peer, stopAll } from './loopback.js';
 
-const live: Speaker[] = [];
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((s) => s.stop()));
-});
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, host, () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Node {
-  speaker: Speaker;
-  addr: string;
-  port: number;
-}
-
-async function node(addr: string, asn: number, extra: Partial<SpeakerConfig> = {}): Promise<Node> {
-  const port = await freePort(addr);
-  const speaker = new Speaker({ asn, routerId: addr, listenAddress: addr, listenPort: port, connectRetrySeconds: 1, allowLoopbackNextHop: true, ...extra });
-  await speaker.start();
-  live.push(speaker);
-  return { speaker, addr, port };
-}
-
-function peer(to: Node, asn: number, from: Node, extra: Partial<PeerSpec> = {}): PeerSpec {
-  return { address: to.addr, asn, port: to.port, localAddress: from.addr, ...extra };
-}
-
-function best(n: Node, prefix: string) {
-  for (const b of n.speaker.locRib(1)) if (b.best.prefix === prefix) return b;
-  return undefined;
-}
-
-const established = (n: Node, count = 1) =>
-  waitFor(() => n.speaker.status().filter((p) => p.state === 'Established').length >= count, { timeoutMs: 10_000, what: `${n.addr} to establish ${count}` });
+afterEach(stopAll);
 
 describe('speaker over loopback', () => {
   it('iBGP: advertises originated prefixes with LOCAL_PREF and our next hop, and withdraws them', async () => {

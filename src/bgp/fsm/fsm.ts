@@ -59,7 +59,10 @@ export interface Fsm {
   readonly idleHoldUntil?: number | undefined;
   /** Current IdleHoldTime (seconds), grown by flaps. */
   readonly idleHoldSeconds: number;
-  /** Dials refused in a row since the last connection (sets the quick-retry backoff). */
+  /**
+   * Connections refused in a row (dial refused, or closed by the peer before its OPEN) since the
+   * peer last sent an OPEN: sets the quick-retry backoff.
+   */
   readonly refusedDials?: number | undefined;
   readonly negotiatedHoldTime?: number | undefined;
   readonly peer?: OpenParams | undefined;
@@ -116,8 +119,12 @@ export const NOTIFY = {
   ceaseAdminShutdown: 2,
 } as const;
 
-export function initialFsm(cfg: FsmConfig): Fsm {
-  return { state: 'Idle', running: false, idleHoldSeconds: cfg.idleHoldSeconds };
+/**
+ * A new FSM in Idle. `idleHoldSeconds` carries the IdleHoldTime that earlier connections to the
+ * same peer grew by flapping: damping belongs to the peer, not to one connection (8.1.1).
+ */
+export function initialFsm(cfg: FsmConfig, opts: { readonly idleHoldSeconds?: number } = {}): Fsm {
+  return { state: 'Idle', running: false, idleHoldSeconds: opts.idleHoldSeconds ?? cfg.idleHoldSeconds };
 }
 
 export interface StepResult {
@@ -174,7 +181,7 @@ function begin(cfg: FsmConfig, f: Fsm, now: number): StepResult {
 /** The transport is up: send OPEN and wait for the peer's with a large hold timer. */
 function connected(cfg: FsmConfig, f: Fsm, now: number): StepResult {
   return {
-    fsm: { ...f, state: 'OpenSent', ...NO_TIMERS, refusedDials: undefined, holdAt: now + s(FSM_DEFAULTS.openSentHoldSeconds) },
+    fsm: { ...f, state: 'OpenSent', ...NO_TIMERS, holdAt: now + s(FSM_DEFAULTS.openSentHoldSeconds) },
     actions: [{ type: 'send-open', holdTime: cfg.holdTime }],
   };
 }
@@ -222,6 +229,11 @@ function onTick(cfg: FsmConfig, f: Fsm, now: number): StepResult {
   }
 }
 
+/** 1 s after the first refusal, doubling up to ConnectRetryTime. */
+function quickRetryMs(cfg: FsmConfig, refused: number): number {
+  return Math.min(s(cfg.connectRetrySeconds), 1000 * 2 ** (refused - 1));
+}
+
 /** KeepaliveTime is one third of the negotiated hold time (RFC 4271 10), at least one second. */
 export function keepaliveInterval(holdTimeSeconds: number): number {
   return Math.max(1000, Math.floor((holdTimeSeconds * 1000) / 3));
@@ -266,17 +278,20 @@ export function step(cfg: FsmConfig, f: Fsm, ev: FsmEvent, now: number): StepRes
         // that long; 1 s, doubling up to ConnectRetryTime, brings it up within a second of the
         // peer listening for the price of a SYN and a RST now and then.
         const refused = (f.refusedDials ?? 0) + 1;
-        const retryMs = Math.min(s(cfg.connectRetrySeconds), 1000 * 2 ** (refused - 1));
-        return { fsm: { ...f, state: 'Active', refusedDials: refused, connectRetryAt: now + retryMs }, actions: [] };
+        return { fsm: { ...f, state: 'Active', refusedDials: refused, connectRetryAt: now + quickRetryMs(cfg, refused) }, actions: [] };
       }
       if (f.state === 'Idle' || f.state === 'Active') return { fsm: f, actions: [] };
       return fail(cfg, f, now, 'connection-closed', []);
     case 'tcp-closed':
       if (f.state === 'Idle') return { fsm: f, actions: [] };
       if (f.state === 'OpenSent') {
-        // RFC 4271 8.2.2 OpenSent, event 17: close, restart ConnectRetryTimer, go to Active.
+        // RFC 4271 8.2.2 OpenSent, event 17: close, restart ConnectRetryTimer, go to Active. The
+        // peer closed before its OPEN: its speaker is up but refuses us for now (a restarted
+        // node's peer waits out its IdleHoldTime after the TCP loss), so this is retried like a
+        // refused dial, not after the full ConnectRetryTime.
+        const refused = (f.refusedDials ?? 0) + 1;
         return {
-          fsm: { ...f, state: 'Active', ...NO_TIMERS, connectRetryAt: cfg.passive ? undefined : now + s(cfg.connectRetrySeconds) },
+          fsm: { ...f, state: 'Active', ...NO_TIMERS, refusedDials: refused, connectRetryAt: cfg.passive ? undefined : now + quickRetryMs(cfg, refused) },
           actions: [{ type: 'close' }],
         };
       }
@@ -292,6 +307,8 @@ export function step(cfg: FsmConfig, f: Fsm, ev: FsmEvent, now: number): StepRes
           ...f,
           state: 'OpenConfirm',
           ...NO_TIMERS,
+          // The peer speaks to us: quick retries start over.
+          refusedDials: undefined,
           negotiatedHoldTime: hold,
           peer: ev.open,
           holdAt: hold > 0 ? now + s(hold) : undefined,

@@ -43,6 +43,8 @@ export interface ConnectionOptions {
   readonly open: OpenMessage;
   /** Checks the peer's OPEN against our configuration; throws the WireError to send. */
   readonly validateOpen: (open: OpenMessage) => void;
+  /** The IdleHoldTime the peer's earlier connections grew to by flapping (the session keeps it). */
+  readonly idleHoldSeconds?: number;
   readonly now: () => number;
   readonly hooks: ConnectionHooks;
 }
@@ -64,7 +66,7 @@ export class Connection {
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
     this.origin = opts.origin;
-    this.fsmState = initialFsm(opts.fsm);
+    this.fsmState = initialFsm(opts.fsm, { idleHoldSeconds: opts.idleHoldSeconds });
   }
 
   get fsm(): Fsm {

@@ -8,12 +8,22 @@
 // that arrives while main is in OpenSent/OpenConfirm runs its own FSM beside it; as soon as the
 // peer's OPEN arrives on either, the peer's BGP Identifier is known and resolveCollision() says
 // which origin survives; the other is closed with Cease/Connection Collision Resolution (RFC 4486
-// subcode 7). An inbound connection while Established is closed at once.
+// subcode 7).
+//
+// An inbound connection while Established is closed at once (CollisionDetectEstablishedState is
+// off), except from a peer that negotiated graceful restart: a new connection from it means it
+// restarted before we noticed the old TCP connection die, so the old session ends as a TCP loss
+// would end it (its routes kept as stale, RFC 4724 4.2) and the new connection carries on.
+//
+// Flap damping (RFC 4271 8.1.1) belongs to the peer, not to one connection: the session keeps the
+// IdleHoldTime its connections grew and hands it to every new one, and while that time runs the
+// session is Idle and refuses the peer's connections as Idle must (8.2.2). Otherwise a peer that
+// dials in would skip the back-off, and every fresh connection would restart it at 1 s.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { bgpIdToNumber, resolveCollision } from '../fsm/collision.js';
 import { FSM_DEFAULTS, type FsmAction, type FsmConfig, type FsmStateName } from '../fsm/fsm.js';
-import { type DecodeResult, type NotificationMessage, type OpenMessage, validateOpen } from '../wire/index.js';
+import { type DecodeResult, describeNotification, type NotificationMessage, type OpenMessage, validateOpen } from '../wire/index.js';
 import { Connection } from './connection.js';
 import { buildOpen, type LocalOpenConfig, negotiate, type Negotiated } from './negotiate.js';
 
@@ -43,8 +53,21 @@ export interface SessionDeps {
   readonly connect?: (opts: { host: string; port: number; localAddress?: string | undefined }) => Socket;
 }
 
+/** Why the session last failed, kept across re-establishment (for `meridian status`). */
+export interface SessionError {
+  /** Readable, with the NOTIFICATION's code/subcode and name when there was one. */
+  readonly text: string;
+  /** When it happened (the session's clock: epoch milliseconds unless a test passes its own). */
+  readonly at: number;
+}
+
 const CEASE = 6;
 const CEASE_COLLISION = 7;
+const HOLD_TIMER_EXPIRED = 4;
+
+function describeCode(code: number, subcode: number, data?: Uint8Array): string {
+  return `NOTIFICATION ${code}/${subcode} (${describeNotification({ type: 'notification', code, subcode, data: Buffer.from(data ?? []) })})`;
+}
 
 export class Session {
   readonly cfg: SessionConfig;
@@ -55,7 +78,13 @@ export class Session {
   private pending: Connection | undefined;
   private negotiatedInfo: Negotiated | undefined;
   private establishedSince: number | undefined;
-  private lastError: string | undefined;
+  private lastFailure: SessionError | undefined;
+  /**
+   * DampPeerOscillations across connections: the IdleHoldTime the peer's flaps grew so far and,
+   * while the session waits it out, when that wait ends. Taken from the main connection's FSM
+   * after each of its steps.
+   */
+  private damping: { seconds: number; until: number | undefined };
   private open: OpenMessage;
   /** stop()/destroy() was called: no redial, no adoption, ever again. */
   private stopped = false;
@@ -73,6 +102,7 @@ export class Session {
       idleHoldMaxSeconds: cfg.idleHoldMaxSeconds ?? FSM_DEFAULTS.idleHoldMaxSeconds,
       stableSeconds: FSM_DEFAULTS.stableSeconds,
     };
+    this.damping = { seconds: this.fsmCfg.idleHoldSeconds, until: undefined };
     this.main = this.newConnection('outbound');
   }
 
@@ -92,8 +122,9 @@ export class Session {
     return this.establishedSince === undefined ? undefined : this.deps.now() - this.establishedSince;
   }
 
-  get lastErrorText(): string | undefined {
-    return this.lastError;
+  /** The last failure: NOTIFICATION sent or received, hold timer expiry, TCP loss or connect failure. */
+  get lastError(): SessionError | undefined {
+    return this.lastFailure;
   }
 
   get stats(): Connection['stats'] {
@@ -140,15 +171,22 @@ export class Session {
       return;
     }
     const state = this.main.fsm.state;
-    if (state === 'Idle' && !this.main.fsm.running) {
+    if (state === 'Idle') {
+      // Stopped, or waiting out the IdleHoldTime after a flap: Idle refuses the peer's
+      // connections (RFC 4271 8.2.2), or a flapping peer that dials in would never be damped.
+      this.events.log(this, 'debug', 'refusing an inbound connection while idle', { idleHoldUntil: this.damping.until });
       socket.destroy();
       return;
     }
-    if (state === 'Idle' || state === 'Active') {
-      // No connection and no dial in flight (passive, between retries, or waiting out the
-      // IdleHoldTime after a flap): the peer's connection becomes the session's.
+    if (state === 'Active') {
+      // No connection and no dial in flight (passive, or between retries): the peer's
+      // connection becomes the session's.
       this.main.destroy();
       this.adoptInbound(socket);
+      return;
+    }
+    if (state === 'Established' && this.negotiatedInfo?.peerGracefulRestart !== undefined) {
+      this.peerRestarted(socket);
       return;
     }
     if (state !== 'Established' && this.pending === undefined) {
@@ -166,6 +204,22 @@ export class Session {
     // Established (CollisionDetectEstablishedState off) or a third connection: refuse it.
     this.events.log(this, 'debug', 'refusing a second inbound connection', { state });
     socket.destroy();
+  }
+
+  /**
+   * A peer with graceful restart connects while our session with it is Established: it restarted
+   * and its old TCP connection is dead without our having noticed (RFC 4724 4.2; FRR and BIRD
+   * do the same on accept). End the old session as a TCP loss would: closed without NOTIFICATION,
+   * `down` with graceful set, so the speaker keeps the peer's routes as stale. Then the new
+   * connection is the session's.
+   */
+  private peerRestarted(socket: Socket): void {
+    const old = this.main;
+    this.events.log(this, 'info', 'new connection from an established graceful-restart peer: it restarted, ending the old session');
+    old.event({ type: 'tcp-closed' });
+    old.destroy();
+    this.recordError('peer reconnected while Established (graceful restart): old session closed');
+    this.adoptInbound(socket);
   }
 
   private adoptInbound(socket: Socket): void {
@@ -190,6 +244,7 @@ export class Session {
     return new Connection({
       fsm,
       origin,
+      idleHoldSeconds: this.damping.seconds,
       open: this.open,
       validateOpen: (open) => validateOpen(open, { localAs: this.cfg.local.asn, peerAs: this.cfg.peerAsn, routerId: this.cfg.local.routerId }),
       now: this.deps.now,
@@ -205,7 +260,7 @@ export class Session {
           if (this.pending !== undefined) this.resolve(open);
         },
         onNotification: (_conn, n: NotificationMessage) => {
-          this.lastError = `received NOTIFICATION ${n.code}/${n.subcode}`;
+          this.recordError(`received ${describeCode(n.code, n.subcode, n.data)}`);
           this.events.log(this, 'warn', 'NOTIFICATION received', { code: n.code, subcode: n.subcode });
         },
         onClosed: (conn) => {
@@ -236,23 +291,25 @@ export class Session {
     const [winner, loser] = this.main.origin === keep ? [this.main, pending] : [pending, this.main];
     this.events.log(this, 'info', 'connection collision resolved', { kept: keep });
     this.pending = undefined;
-    // Cease / Connection Collision Resolution on the loser (RFC 4486 subcode 7), if it has a
-    // socket; a dial still in flight is simply abandoned (its socket is destroyed on connect).
-    loser.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
-    loser.destroy();
+    // The winner is the session's before the loser is failed: a collision is no flap (it must
+    // not grow the IdleHoldTime) and no error to report.
     if (winner !== this.main) {
       this.main = winner;
       if (winner.peerOpen !== undefined) this.negotiatedInfo = negotiate(this.open, winner.peerOpen, { ebgp: this.ebgp });
     }
+    // Cease / Connection Collision Resolution on the loser (RFC 4486 subcode 7), if it has a
+    // socket; a dial still in flight is simply abandoned (its socket is destroyed on connect).
+    loser.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
+    loser.destroy();
   }
 
   private onActions(conn: Connection, actions: readonly FsmAction[]): void {
+    if (conn === this.main) this.damping = { seconds: conn.fsm.idleHoldSeconds, until: conn.fsm.idleHoldUntil };
     for (const a of actions) {
       if (a.type === 'connect' && conn === this.main) this.dial(conn);
       if (conn !== this.main) continue;
       if (a.type === 'established') {
         this.establishedSince = this.deps.now();
-        this.lastError = undefined;
         if (this.pending !== undefined) {
           this.pending.destroy();
           this.pending = undefined;
@@ -263,21 +320,29 @@ export class Session {
           this.events.established(this, n);
         }
       }
-      if (a.type === 'send-notification') this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+      if (a.type === 'send-notification') {
+        const sent = `sent ${describeCode(a.code, a.subcode, a.data)}`;
+        this.recordError(a.code === HOLD_TIMER_EXPIRED ? `hold timer expired: ${sent}` : sent);
+      }
       if (a.type === 'down') {
         this.establishedSince = undefined;
+        if (a.reason === 'connection-closed') this.recordError('TCP connection lost (closed without NOTIFICATION)');
         this.events.log(this, 'info', 'session down', { reason: a.reason, graceful: a.graceful });
         this.events.down(this, { reason: a.reason, graceful: a.graceful });
       }
     }
   }
 
+  private recordError(text: string): void {
+    this.lastFailure = { text, at: this.deps.now() };
+  }
+
   private restartOutbound(): void {
-    const old = this.main;
     const c = this.newConnection('outbound');
     this.main = c;
-    // Keep the back-off: start after the same IdleHoldTime the old FSM armed.
-    const waitMs = Math.max(0, (old.fsm.idleHoldUntil ?? this.deps.now()) - this.deps.now());
+    // Keep the back-off: start after the IdleHoldTime the failed connection armed. Until then the
+    // new connection is Idle, so the peer's connections are refused meanwhile.
+    const waitMs = Math.max(0, (this.damping.until ?? this.deps.now()) - this.deps.now());
     setTimeout(() => {
       if (this.main === c && !this.stopped) c.event({ type: 'start' });
     }, waitMs).unref();
@@ -286,10 +351,13 @@ export class Session {
   private dial(conn: Connection): void {
     const connect = this.deps.connect ?? ((o) => netConnect({ host: o.host, port: o.port, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) }));
     const socket = connect({ host: this.cfg.peerAddress, port: this.cfg.peerPort, localAddress: this.cfg.localAddress });
+    const target = this.cfg.peerAddress.includes(':') ? `[${this.cfg.peerAddress}]:${this.cfg.peerPort}` : `${this.cfg.peerAddress}:${this.cfg.peerPort}`;
     let connected = false;
     socket.setTimeout(this.fsmCfg.connectRetrySeconds * 1000);
     socket.once('timeout', () => {
-      if (!connected) socket.destroy();
+      if (connected) return;
+      if (conn === this.main) this.recordError(`TCP connect to ${target} timed out`);
+      socket.destroy();
     });
     socket.once('connect', () => {
       connected = true;
@@ -304,6 +372,8 @@ export class Session {
     socket.once('close', () => {
       if (!connected && conn === this.main) conn.event({ type: 'tcp-failed' });
     });
-    socket.on('error', () => undefined);
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (!connected && conn === this.main) this.recordError(`TCP connect to ${target} failed: ${e.code ?? e.message}`);
+    });
   }
 }

@@ -36,7 +36,11 @@ export interface SpeakerConfig {
   readonly families?: readonly AfiSafi[];
   /** We restarted with forwarding state preserved (kernel routes kept): set R and F in OPEN. */
   readonly restarting?: boolean;
-  /** Seconds a restarting peer's stale paths are kept without its End-of-RIB (FRR's stalepath-time). */
+  /**
+   * Seconds a restarted peer's stale paths are kept after its session is back, waiting for its
+   * End-of-RIB (FRR's stalepath-time, default 360). While the peer is away its own restart time
+   * applies instead.
+   */
   readonly stalePathSeconds?: number;
   readonly connectRetrySeconds?: number;
   /** Accept loopback next hops: only when every peer is on this host (tests, loopback labs). */
@@ -58,7 +62,13 @@ export interface PeerStatus {
    * `negotiated` when both sides advertised it, `none` otherwise.
    */
   readonly gracefulRestart: 'none' | 'negotiated' | 'peer-restarting';
+  /**
+   * The session's last failure, kept across re-establishment: a NOTIFICATION sent or received (code/
+   * subcode and name), hold timer expiry, TCP loss, a failed TCP connect.
+   */
   readonly lastError: string | undefined;
+  /** When lastError happened (epoch milliseconds). */
+  readonly lastErrorAt: number | undefined;
   readonly hostname: string | undefined;
 }
 

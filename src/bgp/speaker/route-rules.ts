@@ -13,20 +13,26 @@
 // - towards eBGP: prepend our AS, NEXT_HOP = our address on that session, no LOCAL_PREF, no
 //   ORIGINATOR_ID/CLUSTER_LIST, and MED only on routes we originate (RFC 4271 5.1.4: a MED
 //   received from one AS is not passed to another);
-// - towards iBGP: LOCAL_PREF always present (100 when absent), NEXT_HOP unchanged for learned
-//   paths unless next-hop-self, ours for originated ones.
+// - towards iBGP: LOCAL_PREF always present (100 when absent), NEXT_HOP ours for originated
+//   paths, unchanged for learned ones unless next-hop-self; reflected paths keep theirs even then
+//   (RFC 4456 10: a reflector does not change NEXT_HOP; FRR's next-hop-self without `force`).
+//
+// Then the peer's export policy (exportRoute), after which LOCAL_PREF is stripped towards eBGP
+// again: a policy's `set.localPref` must not make it leave the AS (RFC 4271 5.1.5).
 
 import {
   asPathLength,
   attributesForPropagation,
   firstAs,
   type PathAttributes,
+  type Prefix,
   prependAs,
   WellKnownCommunity,
 } from '../wire/index.js';
 import { bgpIdToNumber } from '../fsm/collision.js';
 import type { Candidate } from '../rib/decision.js';
 import type { RibPath } from '../rib/rib.js';
+import { evaluatePolicy, type RoutePolicy } from './policy.js';
 
 /** A path as the speaker stores it: the attributes (MP_* removed) and its next hop(s). */
 export interface RouteAttrs {
@@ -105,10 +111,24 @@ export function exportAttributes(route: RouteAttrs, from: ExportSource, to: Expo
   if (reflecting) {
     pa = { ...pa, originatorId: a.originatorId ?? from.bgpId, clusterList: [me.clusterId, ...(a.clusterList ?? [])] };
   }
-  const selfNextHop = from.local || to.nextHopSelf || route.nextHop === '';
+  const selfNextHop = from.local || route.nextHop === '' || (to.nextHopSelf && !reflecting);
   // The global next hop only, never the link-local one the path came with: RFC 2545 3 ties a
   // link-local next hop to the advertising speaker's own link with the receiver, and FRR withdraws
   // a route whose link-local next hop it cannot tie to the session's interface ("sent a v6 LL
   // next-hop and there's no peer interface information"), which hit reflected BIRD routes.
   return selfNextHop ? { pa, nextHop: to.localAddress } : { pa, nextHop: route.nextHop };
+}
+
+/** The export rules, then the peer's export policy, then what no policy may override. */
+export function exportRoute(
+  route: RouteAttrs,
+  opts: { readonly from: ExportSource; readonly to: ExportPeer; readonly me: LocalIdentity; readonly policy: RoutePolicy; readonly prefix: Prefix },
+): RouteAttrs | undefined {
+  const attrs = exportAttributes(route, opts.from, opts.to, opts.me);
+  if (attrs === undefined) return undefined;
+  const v = evaluatePolicy(opts.policy, opts.prefix, attrs.pa);
+  if (!v.accepted) return undefined;
+  if (!opts.to.ebgp) return { ...attrs, pa: v.attrs };
+  const { localPref: _lp, ...pa } = v.attrs;
+  return { ...attrs, pa };
 }

@@ -1,9 +1,10 @@
 // The BGP speaker: a listener, one Session per configured peer, a RIB per address family, and the
 // glue between them: UPDATEs into the RIB through loop checks and import policy, Loc-RIB changes
 // out to every peer's Adj-RIB-Out through the export rules and export policy, packed into as few
-// UPDATEs as fit. Graceful restart as helper (stale paths kept for the peer's restart time, flushed
-// by End-of-RIB) and as restarting speaker (R and F bits in OPEN, End-of-RIB after the initial
-// table). Route refresh both ways. Only configured peers may connect.
+// UPDATEs as fit. Graceful restart as helper (stale paths kept for the peer's restart time while it
+// is away, then for the stale-path time until its End-of-RIB flushes them) and as restarting
+// speaker (R and F bits in OPEN, End-of-RIB after the initial table). Route refresh both ways.
+// Only configured peers may connect.
 //
 // Everything kernel-related stays outside: listeners of onRoutes() program the FIB.
 //
@@ -36,7 +37,7 @@ import { mergeFromTwoOctetPeer, normaliseAddress, sessionDiffers, type PeerSpec,
 
 export { normaliseAddress, type PeerSpec, type PeerStatus, type SpeakerConfig } from './peer-spec.js';
 import { ACCEPT_ALL, evaluatePolicy } from './policy.js';
-import { exportAttributes, isLoop, toCandidate, type ExportPeer, type ExportSource, type LocalIdentity, type RouteAttrs } from './route-rules.js';
+import { exportRoute, isLoop, toCandidate, type ExportPeer, type ExportSource, type LocalIdentity, type RouteAttrs } from './route-rules.js';
 
 export type RoutesListener = (afi: number, changes: readonly LocRibChange<RouteAttrs>[]) => void;
 
@@ -49,10 +50,17 @@ const DEFAULT_FAMILIES: readonly AfiSafi[] = [
   { afi: AFI_IPV6, safi: SAFI_UNICAST },
 ];
 
+/** FRR's stalepath-time: how long a restarted peer that is back may take to send End-of-RIB. */
+const DEFAULT_STALE_PATH_SECONDS = 360;
+
 interface Peer {
   spec: PeerSpec;
   session: Session;
   out: AdjRibOut;
+  /**
+   * Ends our keeping of the peer's stale paths (helper side of graceful restart): its restart
+   * time while it is away, then the stale-path time once its session is back.
+   */
   staleTimer?: NodeJS.Timeout | undefined;
   /** Families whose End-of-RIB we still wait for after a graceful restart of the peer. */
   awaitingEor: Set<number>;
@@ -220,7 +228,8 @@ export class Speaker {
         prefixesIn: inCount,
         gracefulRestart: gr,
         prefixesOut: p.out.size,
-        lastError: p.session.lastErrorText,
+        lastError: p.session.lastError?.text,
+        lastErrorAt: p.session.lastError?.at,
         hostname: p.session.negotiated?.peerHostname,
       };
     });
@@ -298,19 +307,19 @@ export class Speaker {
     const p = this.peers.get(addr);
     if (p === undefined) return;
     p.peerGr = n.peerGracefulRestart;
-    // Helper side of graceful restart: the peer is back. Families it kept forwarding for keep
-    // their stale paths until its End-of-RIB; anything else is flushed now (RFC 4724 4.2).
+    // Helper side of graceful restart: the peer is back within its restart time, so that timer
+    // stops (RFC 4724 4.2). Families it kept forwarding for keep their stale paths until its
+    // End-of-RIB, for at most the stale-path time; anything else is flushed now.
     if (p.staleTimer !== undefined) {
+      clearTimeout(p.staleTimer);
+      p.staleTimer = undefined;
       const kept = new Set((n.peerGracefulRestart?.families ?? []).filter((f) => f.forwardingState).map((f) => f.afi));
       for (const [afi, rib] of this.ribs) {
         if (kept.has(afi) && p.awaitingEor.has(afi)) continue;
         p.awaitingEor.delete(afi);
         this.apply(afi, rib.flushStale(addr));
       }
-      if (p.awaitingEor.size === 0) {
-        clearTimeout(p.staleTimer);
-        p.staleTimer = undefined;
-      }
+      if (p.awaitingEor.size > 0) this.keepStale(addr, p, this.cfg.stalePathSeconds ?? DEFAULT_STALE_PATH_SECONDS, 'stale-path time');
     }
     p.out.clear();
     p.eorReceived.clear();
@@ -334,19 +343,30 @@ export class Speaker {
     // FRR as helpers list none: their routes go at once), as stale, for its restart time.
     const kept = new Set(graceful && gr !== undefined && gr.restartTime > 0 ? gr.families.map((f) => f.afi) : []);
     for (const [afi, rib] of this.ribs) if (!kept.has(afi)) this.apply(afi, rib.dropSource(addr));
-    if (kept.size === 0 || gr === undefined) return;
+    if (kept.size === 0 || gr === undefined) {
+      // A real failure also ends a graceful restart still in progress: nothing stale is left.
+      if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
+      p.staleTimer = undefined;
+      p.awaitingEor.clear();
+      return;
+    }
     for (const afi of kept) this.ribs.get(afi)?.markStale(addr);
     p.awaitingEor = new Set([...kept].filter((afi) => this.ribs.has(afi)));
-    if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
-    const ms = Math.max(gr.restartTime, this.cfg.stalePathSeconds ?? 0) * 1000;
-    p.staleTimer = setTimeout(() => this.expireStale(addr), ms);
-    p.staleTimer.unref();
-    this.log('info', 'peer restarting gracefully: keeping its routes as stale', { peer: addr, seconds: ms / 1000 });
+    this.keepStale(addr, p, gr.restartTime, 'restart time');
+    this.log('info', 'peer restarting gracefully: keeping its routes as stale', { peer: addr, seconds: gr.restartTime });
   }
 
-  private expireStale(addr: string): void {
+  /** Keep the peer's stale paths for `seconds` more; then flush whatever is still stale. */
+  private keepStale(addr: string, p: Peer, seconds: number, what: string): void {
+    if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
+    p.staleTimer = setTimeout(() => this.expireStale(addr, what), seconds * 1000);
+    p.staleTimer.unref();
+  }
+
+  private expireStale(addr: string, what: string): void {
     const p = this.peers.get(addr);
     if (p === undefined) return;
+    this.log('info', `peer's ${what} passed without End-of-RIB: flushing its stale routes`, { peer: addr });
     p.staleTimer = undefined;
     p.awaitingEor.clear();
     for (const [afi, rib] of this.ribs) this.apply(afi, rib.flushStale(addr));
@@ -486,11 +506,7 @@ export class Speaker {
         // From the path itself: the source's session may be down (its paths stale) right now.
         bgpId: bgpIdToString(best.source.bgpId),
       };
-      attrs = exportAttributes(best.attrs, from, to, this.me);
-      if (attrs !== undefined) {
-        const v = evaluatePolicy(p.spec.exportPolicy ?? ACCEPT_ALL, pfx, attrs.pa);
-        attrs = v.accepted ? { ...attrs, pa: v.attrs } : undefined;
-      }
+      attrs = exportRoute(best.attrs, { from, to, me: this.me, policy: p.spec.exportPolicy ?? ACCEPT_ALL, prefix: pfx });
     }
     p.out.queue(prefix, attrs);
   }

@@ -128,7 +128,7 @@ describe('BGP FSM', () => {
     expect(r.actions.slice(-1)).toEqual([{ type: 'down', reason: 'connection-closed', graceful: true }]);
   });
 
-  it('retries a refused connect after 1 s, doubling up to ConnectRetryTime, and starts over once connected', () => {
+  it('retries a refused connect after 1 s, doubling up to ConnectRetryTime, and starts over once the peer sends OPEN', () => {
     const r = run([
       [0, { type: 'start' }],
       [100, { type: 'tcp-failed' }],
@@ -149,9 +149,38 @@ describe('BGP FSM', () => {
       f = step(cfg, f, { type: 'tick' }, t).fsm;
     }
     expect(waits).toEqual([2000, 4000, 5000, 5000]);
-    // A connection resets the backoff.
+    // A connection alone does not reset the backoff (the peer may still close it); its OPEN does.
     f = step(cfg, f, { type: 'tcp-connected' }, t).fsm;
+    expect(f.refusedDials).toBe(5);
+    f = step(cfg, f, { type: 'open-received', open: peerOpen }, t + 1).fsm;
     expect(f.refusedDials).toBeUndefined();
+  });
+
+  it('retries a connection the peer closes before its OPEN like a refused dial (the peer waits out its IdleHoldTime)', () => {
+    let f = run([
+      [0, { type: 'start' }],
+      [10, { type: 'tcp-connected' }],
+    ]).f;
+    let t = 10;
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const closed = step(cfg, f, { type: 'tcp-closed' }, t);
+      expect(closed.fsm.state).toBe('Active');
+      expect(closed.actions).toEqual([{ type: 'close' }]);
+      waits.push((closed.fsm.connectRetryAt ?? 0) - t);
+      t = closed.fsm.connectRetryAt ?? 0;
+      f = run([
+        [t, { type: 'tick' }],
+        [t + 5, { type: 'tcp-connected' }],
+      ], cfg, closed.fsm).f;
+      t += 5;
+    }
+    expect(waits).toEqual([1000, 2000, 4000, 5000]);
+    // A passive FSM never dials: no retry timer at all.
+    const passive = { ...cfg, passive: true };
+    const p = run([[0, { type: 'start' }], [1, { type: 'tcp-accepted' }], [2, { type: 'tcp-closed' }]], passive);
+    expect(p.f.state).toBe('Active');
+    expect(nextDeadline(p.f)).toBeUndefined();
   });
 
   it('a passive peer never dials and waits in Active for the peer', () => {

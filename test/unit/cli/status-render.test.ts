@@ -24,4 +24,25 @@ describe('renderStatus', () => {
     expect(text).toContain('Policy: 3 syncs, 0 repairs, 1 failures, 2 local endpoints, last incremental sync took 4.3 ms');
     expect(text).toContain('  Node node-a is not in the cluster (yet): BGP not started');
   });
+
+  it('shows each BGP peer with its last error and how long ago it happened', () => {
+    const peer = { asn: 64512, uptimeMs: 5000, prefixesReceived: 2, prefixesIn: 1, prefixesOut: 1, gracefulRestart: 'negotiated' as const, hostname: undefined };
+    const s: StatusDoc = {
+      node: 'node-a',
+      bgp: {
+        asn: 64512,
+        routerId: '192.0.2.1',
+        restarting: false,
+        peers: [
+          { ...peer, address: '192.0.2.2', state: 'Established', lastError: 'hold timer expired: sent NOTIFICATION 4/0 (Hold Timer Expired / Unspecific)', lastErrorAt: 1000 },
+          { ...peer, address: '192.0.2.3', state: 'Established', lastError: undefined, lastErrorAt: undefined },
+        ],
+        originated: ['10.244.1.0/24'],
+        routes: [],
+      },
+    };
+    const text = renderStatus(s, 121_000);
+    expect(text).toMatch(/192\.0\.2\.2\s+64512\s+Established\s+5s\s+2\s+1\s+1\s+negotiated\s+hold timer expired: sent NOTIFICATION 4\/0 \(Hold Timer Expired \/ Unspecific\) \(2m0s ago\)\n/);
+    expect(text).toMatch(/192\.0\.2\.3\s+64512\s+Established\s+5s\s+2\s+1\s+1\s+negotiated\n/);
+  });
 });
