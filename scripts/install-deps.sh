@@ -2,6 +2,8 @@
 # Installs everything Meridian's build and tests need on a Debian 12 machine, as root:
 # the kernel tools the agent and CNI plugin drive, the BGP daemons the interop tests peer with,
 # the reference CNI plugins, and the npm packages. Safe to rerun. Used by scripts/setup.sh and .ci/run.
+# Node.js 20 or newer must be there already. The e2e tests' kube-apiserver and etcd are not built
+# here: `npm test` builds them (test/servers/build.sh, as its pretest), so the lab needs no Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ APT_PACKAGES=(
   iputils-ping netcat-openbsd jq curl            # probes in tests and the lab
   bird2 frr gobgpd                               # real BGP peers for interop tests
   containernetworking-plugins                    # reference ptp/portmap/bandwidth/loopback in /usr/lib/cni
+  unzip zip                                      # test/servers/build.sh unpacks a Go toolchain; its test packs one
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -19,7 +22,14 @@ fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then
-  echo "install-deps: Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  # Not installed from here: Debian 12's own nodejs package is 18, and no Node.js download site
+  # is reachable from every machine this runs on.
+  {
+    echo "install-deps: Meridian needs Node.js 20 or newer, with npm; found: $(node --version 2>/dev/null || echo 'no node')."
+    echo "  Debian 12's nodejs package is 18, too old. Install Node.js 20 (or 22) first, e.g. the nodejs"
+    echo "  package of NodeSource's node_20.x Debian repository, or Node's linux tarball unpacked into"
+    echo "  /usr/local, until 'node --version' prints v20 or later; then run this again."
+  } >&2
   exit 1
 fi
 
@@ -33,11 +43,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-
-# The e2e tests' control plane: kube-apiserver and etcd built from Go modules into a cache outside
-# the repository (about 7 minutes and 3 GB of Go caches the first time; nothing when cached).
-if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
-bash test/servers/build.sh >/dev/null
 
 # npm ci: exactly the lockfile. The machine's global npmrc may carry unrelated settings; keep the
 # output to what matters.

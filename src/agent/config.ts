@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { isCanonicalCidr } from '../ip/address.js';
+import { isCanonicalCidr, parseIpValue } from '../ip/address.js';
 import { MeridianError } from '../errors.js';
 import { LOG_LEVELS } from '../logging/logger.js';
 import { DEFAULT_NODE_FILE } from '../cni/names.js';
@@ -74,12 +74,35 @@ export function isCidr(s: string): boolean {
 
 const D = CONFIG_DEFAULTS;
 
-const prefixMatch = z.strictObject({
-  cidr,
-  ge: z.number().int().min(0).max(128).optional(),
-  le: z.number().int().min(0).max(128).optional(),
-});
-const communityText = z.string().regex(/^\d{1,5}:\d{1,5}$/, { message: 'must be ASN:VALUE, e.g. 65000:100' });
+// A prefix list entry matches lengths ge..le (defaults in src/bgp/speaker/policy.ts); a range that
+// is empty or runs past the family's width is a mistake, never a filter anyone means.
+const prefixMatch = z
+  .strictObject({
+    cidr,
+    ge: z.number().int().min(0).max(128).optional(),
+    le: z.number().int().min(0).max(128).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (!isCidr(m.cidr)) return;
+    const length = Number(m.cidr.split('/')[1]);
+    const width = m.cidr.includes(':') ? 128 : 32;
+    const family = width === 32 ? 'IPv4' : 'IPv6';
+    for (const k of ['ge', 'le'] as const) {
+      const v = m[k];
+      if (v !== undefined && v > width) ctx.addIssue({ code: 'custom', path: [k], message: `must be at most ${width} for an ${family} cidr` });
+    }
+    if (m.ge !== undefined && m.le !== undefined && m.ge > m.le) {
+      ctx.addIssue({ code: 'custom', path: ['ge'], message: `must not be greater than le (${m.le}): the entry would match nothing` });
+    }
+    if (m.ge === undefined && m.le !== undefined && m.le < length) {
+      ctx.addIssue({ code: 'custom', path: ['le'], message: `must not be less than the cidr's length (${length}): the entry would match nothing` });
+    }
+  });
+// RFC 1997: a standard community is two 16-bit halves.
+const communityText = z
+  .string()
+  .regex(/^\d{1,5}:\d{1,5}$/, { message: 'must be ASN:VALUE, e.g. 65000:100' })
+  .refine((s) => s.split(':').every((half) => Number(half) <= 65535), { message: 'must be ASN:VALUE with both parts 0..65535' });
 const routePolicy = z.strictObject({
   rules: z
     .array(
@@ -98,6 +121,13 @@ const routePolicy = z.strictObject({
     .default([]),
   defaultAction: z.enum(['accept', 'reject']),
 });
+
+// GTSM sends TTL 255 whatever ebgpMultihop says (src/routes/bgp-ttl.ts); FRR refuses the pair too.
+function multihopOrGtsm(p: { readonly ebgpMultihop?: number | undefined; readonly ttlSecurity?: unknown }, ctx: z.RefinementCtx): void {
+  if (p.ebgpMultihop !== undefined && p.ttlSecurity !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['ebgpMultihop'], message: 'cannot be combined with ttlSecurity, which sends TTL 255: choose one' });
+  }
+}
 
 const peerSchema = z.strictObject({
   address: ipAddress,
@@ -119,7 +149,7 @@ const peerSchema = z.strictObject({
   ttlSecurity: z.strictObject({ hops: z.number().int().min(1).max(254) }).optional(),
   importPolicy: routePolicy.optional(),
   exportPolicy: routePolicy.optional(),
-});
+}).superRefine(multihopOrGtsm);
 
 const datastoreSchema = z
   .strictObject({
@@ -131,11 +161,32 @@ const datastoreSchema = z
     if (ds.type === 'files' && ds.path === undefined) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required when type is "files"' });
     }
+    // Each is read only by its own datastore: given to the other one it would be silently ignored.
+    if (ds.type === 'kubernetes' && ds.path !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'is only used when type is "files" (the datastore is kubernetes)' });
+    }
+    if (ds.type === 'files' && ds.kubeconfig !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['kubeconfig'], message: 'is only used when type is "kubernetes" (the datastore is files)' });
+    }
   });
+
+// One session per peer address: a second entry would fight the first for it.
+function uniquePeerAddresses(bgp: { readonly peers: readonly { readonly address: string }[] }, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  bgp.peers.forEach((p, i) => {
+    const ip = parseIpValue(p.address);
+    if (ip === undefined) return;
+    const key = `${ip.family}/${ip.value}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else ctx.addIssue({ code: 'custom', path: ['peers', i, 'address'], message: `duplicates bgp.peers[${first}].address (${bgp.peers[first]?.address ?? ''})` });
+  });
+}
 
 const bgpSchema = z.strictObject({
   asn: asn.default(D.bgp.asn),
-  routerId: ipv4Address.optional(),
+  // RFC 6286 2.1: the BGP identifier is a non-zero 32-bit number; peers refuse 0.0.0.0.
+  routerId: ipv4Address.refine((s) => s !== '0.0.0.0', { message: 'must not be 0.0.0.0 (RFC 6286: the BGP identifier is non-zero)' }).optional(),
   listenAddress: ipAddress.default(D.bgp.listenAddress),
   listenPort: port.default(D.bgp.listenPort),
   peers: z.array(peerSchema).default([]),
@@ -145,7 +196,7 @@ const bgpSchema = z.strictObject({
   clusterId: ipv4Address.optional(),
   /** Prefixes to originate besides the node's podCIDRs. */
   advertise: z.array(cidr).default([]),
-});
+}).superRefine(uniquePeerAddresses);
 
 const listenAddress = z.string().refine(isHostPort, { message: 'must be HOST:PORT, e.g. 0.0.0.0:9493 or [::1]:9493' });
 

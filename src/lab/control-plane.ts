@@ -61,7 +61,7 @@ export function k8sBinaries(): { etcd: string; apiserver: string } {
   const missing = [etcd, apiserver].filter((f) => !existsSync(f));
   if (missing.length > 0) {
     throw new Error(
-      `${missing.join(' and ')} not found: build them with test/servers/build.sh (needs Go; about 7 minutes the first time), ` +
+      `${missing.join(' and ')} not found: build them with \`bash test/servers/build.sh\` as root (it fetches a Go toolchain when the machine has none new enough; about 7 minutes the first time), ` +
         'or set MERIDIAN_K8S_BIN to a directory holding etcd and kube-apiserver',
     );
   }

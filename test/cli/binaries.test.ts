@@ -6,7 +6,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
 
 const MERIDIAN = 'dist/meridian.js';
 const CNI = 'dist/meridian-cni.cjs';
@@ -44,12 +46,22 @@ describe('meridian', () => {
     expect((await runBin(MERIDIAN, ['--version'])).stdout.trim()).toBe(version);
   });
 
-  it('has --help on every subcommand', async () => {
-    for (const path of [['config'], ['config', 'check'], ['config', 'defaults']]) {
-      const r = await runBin(MERIDIAN, [...path, '--help']);
-      expect(r.code, path.join(' ')).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^Usage: meridian ${path.join(' ')}`));
-    }
+  // Every command of the tree the binary is built from, walked rather than listed, so a new one
+  // cannot be missed.
+  const commandPaths = (c: Command, path: string[] = []): string[][] =>
+    c.commands.flatMap((sub) => [[...path, sub.name()], ...commandPaths(sub, [...path, sub.name()])]);
+  const paths = commandPaths(buildProgram());
+
+  it('walks a command tree that has the commands and their subcommands', () => {
+    const names = paths.map((p) => p.join(' '));
+    for (const c of ['agent', 'bgp run', 'status', 'policy explain', 'lab up', 'lab node add', 'install-cni', 'config check']) expect(names).toContain(c);
+  });
+
+  it.each(paths.map((p) => [p.join(' ')]))('meridian %s --help: exit 0 and its usage', async (cmd) => {
+    const r = await runBin(MERIDIAN, [...cmd.split(' '), '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: meridian ${cmd} `));
+    expect(r.stderr).toBe('');
   });
 
   it('exits 2 on usage errors', async () => {
@@ -61,6 +73,8 @@ describe('meridian', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrd-cfg-'));
     writeFileSync(join(dir, 'good.yaml'), 'bgp: {asn: 65010}\n');
     writeFileSync(join(dir, 'bad.yaml'), 'bgp: {asn: 65010, peers: [{address: nope, asn: 1}]}\n');
+    // Loads as YAML and as types, but the community could never be encoded: refused at load too.
+    writeFileSync(join(dir, 'community.yaml'), 'bgp: {peers: [{address: 192.0.2.1, asn: 1, exportPolicy: {defaultAction: accept, rules: [{action: accept, set: {addCommunities: ["99999:99999"]}}]}}]}\n');
     const good = await runBin(MERIDIAN, ['config', 'check', '--json', '-c', join(dir, 'good.yaml')], { NODE_NAME: 'n1' });
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ nodeName: 'n1', bgp: { asn: 65010, listenPort: 179 }, routes: { protocol: 180 } });
@@ -68,6 +82,9 @@ describe('meridian', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('bgp.peers[0].address: must be an IPv4 or IPv6 address');
     expect(bad.stdout).toBe('');
+    const community = await runBin(MERIDIAN, ['config', 'check', '-c', join(dir, 'community.yaml')]);
+    expect(community.code).toBe(2);
+    expect(community.stderr).toContain('bgp.peers[0].exportPolicy.rules[0].set.addCommunities[0]: must be ASN:VALUE with both parts 0..65535');
   });
 
   it('runs through npx as the package bin', async () => {

@@ -23,10 +23,7 @@ import { apiServerReady } from '../../src/k8s/kubeconfig.js';
 import { nodeKubeconfig, startLabControlPlane, startNodeApiForwarder, stopLabControlPlane, waitForwarder, type LabControlPlane } from '../../src/lab/control-plane.js';
 import { daemonAlive, stopDaemon, type DaemonRef } from '../../src/net/daemon.js';
 import { World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
-
-guardRootNamespace();
 
 let dir: string;
 let cp: LabControlPlane | undefined;

@@ -12,7 +12,14 @@ interface TaskLike {
 
 function count(tasks: readonly TaskLike[], acc = { passed: 0, failed: 0, skipped: 0 }) {
   for (const t of tasks) {
-    if (t.tasks !== undefined) count(t.tasks, acc);
+    if (t.tasks !== undefined) {
+      const failedBefore = acc.failed;
+      count(t.tasks, acc);
+      // A file or suite that failed while none of its tests did: it failed to load, or a
+      // beforeAll/afterAll hook failed (the root namespace guard's among them). It must not read
+      // as success.
+      if (t.result?.state === 'fail' && acc.failed === failedBefore) acc.failed++;
+    }
     if (t.type !== 'test') continue;
     const state = t.result?.state;
     if (state === 'pass') acc.passed++;
@@ -25,8 +32,7 @@ function count(tasks: readonly TaskLike[], acc = { passed: 0, failed: 0, skipped
 export default class SummaryReporter implements Reporter {
   onFinished(files: readonly TaskLike[] = [], errors: readonly unknown[] = []): void {
     const c = count(files);
-    // A file that failed to load has no tests but must not read as success.
-    const failed = c.failed + files.filter((f) => f.result?.state === 'fail' && (f.tasks ?? []).length === 0).length + errors.length;
+    const failed = c.failed + errors.length;
     process.stdout.write(`\nvitest: ${c.passed} passed, ${failed} failed${c.skipped > 0 ? `, ${c.skipped} skipped` : ''}\n`);
   }
 }

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonNeighbor, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { lan, type LanHost } from './lan.js';
 import { waitFib, waitLearned } from './routes-wait.js';
 
@@ -43,8 +42,6 @@ async function startAll(w: World, specs: readonly [DaemonKind, DaemonOptions][])
   }
   return out;
 }
-
-guardRootNamespace();
 
 async function ebgpPair(ka: DaemonKind, kb: DaemonKind, ipv6: boolean): Promise<void> {
   const dirs: string[] = [];

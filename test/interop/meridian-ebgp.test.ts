@@ -9,15 +9,12 @@ import { listRoutes } from '../../src/net/ip.js';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { lan, type LanHost } from './lan.js';
 import { waitLearned } from './routes-wait.js';
 
 const START: Record<DaemonKind, (w: World, o: DaemonOptions) => Promise<BgpDaemon>> = { bird: startBird, frr: startFrr, gobgp: startGobgp };
 const N = 200;
-
-guardRootNamespace();
 
 async function kernelPrefixes(ns: string, family: 4 | 6): Promise<Set<string>> {
   const rs = await listRoutes(run, { family, protocol: 180, netns: ns });

@@ -6,14 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { startFrr, prefixRange, type DaemonNeighbor } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
 import { waitLearned } from './routes-wait.js';
 
 const POD = '10.244.1.0/24';
-
-guardRootNamespace();
 
 async function frrPeer(policy: DaemonNeighbor['policy'] | undefined, check: (x: { m: LanHost; d: LanHost; node: ReturnType<typeof startMeridian>; frr: Awaited<ReturnType<typeof startFrr>> }) => Promise<void>): Promise<void> {
   await withWorld(async (w) => {

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { startBird, prefixRange } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { watchKernel } from './fib-watch.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
@@ -16,8 +15,6 @@ import { lan, type LanHost } from './lan.js';
 
 const N = 60;
 const KEPT = 40;
-
-guardRootNamespace();
 
 describe('a peer restarting with graceful restart', () => {
   it('keeps its routes in the kernel until its End-of-RIB, then drops what it did not re-announce', async () => {

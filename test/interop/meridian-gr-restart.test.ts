@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, prefixRange, type BgpDaemon } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { watchKernel, watchPresent } from './fib-watch.js';
 import { waitKernel } from './kernel-routes.js';
@@ -18,8 +17,6 @@ import { lan, type LanHost } from './lan.js';
 import { waitLearned } from './routes-wait.js';
 
 const POD = '10.244.1.0/24';
-
-guardRootNamespace();
 
 describe('Meridian SIGKILLed and restarted', () => {
   it('keeps its routes at BIRD and FRR (helpers) and in its kernel: nothing flaps', async () => {

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
@@ -16,8 +15,6 @@ const START: Record<DaemonKind, (w: World, o: DaemonOptions) => Promise<BgpDaemo
 const HOLD_S = 3;
 /** Hold time, plus a keepalive interval the peer may have just missed, plus polling slack. */
 const LIMIT_MS = (HOLD_S + 1.5) * 1000;
-
-guardRootNamespace();
 
 describe.concurrent.each(['bird', 'frr', 'gobgp'] as const)('a %s peer that vanishes', (kind) => {
   it(`has its routes removed within the ${HOLD_S} s hold time`, async () => {

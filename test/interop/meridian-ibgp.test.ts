@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
@@ -16,8 +15,6 @@ import { waitLearned } from './routes-wait.js';
 const START: Record<DaemonKind, (w: World, o: DaemonOptions) => Promise<BgpDaemon>> = { bird: startBird, frr: startFrr, gobgp: startGobgp };
 const AS = 64512;
 const N = 100;
-
-guardRootNamespace();
 
 describe.each(['bird', 'frr', 'gobgp'] as const)('Meridian <-> %s over iBGP', (kind) => {
   it('exchanges IPv4 and IPv6 routes with LOCAL_PREF and unchanged next hops, installs and withdraws them', async () => {

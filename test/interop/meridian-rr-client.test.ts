@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, startGobgp, prefixRange, type BgpDaemon, type DaemonKind, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 import { kernelPrefixes, waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
@@ -20,8 +19,6 @@ const CLUSTER_ID = '10.255.0.1';
 const N = 50;
 /** Reflector kind -> the kind of the other client. */
 const OTHER: Record<DaemonKind, DaemonKind> = { bird: 'frr', frr: 'gobgp', gobgp: 'bird' };
-
-guardRootNamespace();
 
 describe.each(['bird', 'frr', 'gobgp'] as const)('Meridian as route-reflector client of %s', (kind) => {
   const other = OTHER[kind];

@@ -7,15 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { startBird, startFrr, prefixRange, type BgpDaemon, type DaemonOptions, type Family } from '../harness/bgp-daemons/index.js';
 import { startMeridian } from '../harness/meridian-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitKernel } from './kernel-routes.js';
 import { lan, type LanHost } from './lan.js';
 import { waitLearned } from './routes-wait.js';
 
 const AS = 64512;
 const CLUSTER_ID = '10.255.0.9';
-
-guardRootNamespace();
 
 describe('Meridian as route reflector for BIRD and FRR', () => {
   it('reflects between its clients with ORIGINATOR_ID, CLUSTER_LIST and next hop unchanged', async () => {

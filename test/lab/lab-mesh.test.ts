@@ -11,12 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { daemonAlive, type DaemonRef } from '../../src/net/daemon.js';
 import type { LabStatusDoc } from '../../src/lab/observe.js';
 import type { Matrix } from '../../src/policy/matrix.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { meridian, useLabs } from '../harness/lab-cli.js';
 import { waitFor } from '../harness/wait.js';
 import { POLICIES } from './fixtures.js';
 
-guardRootNamespace();
 const lab = useLabs();
 
 async function predicted(dir: string): Promise<Matrix> {

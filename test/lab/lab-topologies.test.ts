@@ -13,10 +13,8 @@ import type { LabStatusDoc } from '../../src/lab/observe.js';
 import { daemonAlive, type DaemonRef } from '../../src/net/daemon.js';
 import type { Matrix } from '../../src/policy/matrix.js';
 import { meridian, useLabs, type TestLab } from '../harness/lab-cli.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { POLICIES } from './fixtures.js';
 
-guardRootNamespace();
 const lab = useLabs();
 
 function labDaemons(l: TestLab): DaemonRef[] {

@@ -12,11 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { getStatus } from '../harness/agent-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 
 const MERIDIAN = resolve(import.meta.dirname, '../../dist/meridian.js');
-guardRootNamespace();
 
 describe('meridian agent, files datastore', () => {
   it('applies policy from files and removes it with its file', async () => {

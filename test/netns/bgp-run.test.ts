@@ -12,12 +12,9 @@ import { execRunner as run } from '../../src/net/exec.js';
 import { listRoutes } from '../../src/net/ip.js';
 import type { RoutingStatus } from '../../src/agent/routing.js';
 import { withWorld, type Netns, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 
 const MERIDIAN = resolve(import.meta.dirname, '../../dist/meridian.js');
-
-guardRootNamespace();
 
 function status(socketPath: string): Promise<{ bgp: RoutingStatus }> {
   return new Promise((resolvePromise, reject) => {

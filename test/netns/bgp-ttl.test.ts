@@ -5,9 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { startMeridian, type MeridianNode } from '../harness/meridian-node.js';
 import { withWorld, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
-
-guardRootNamespace();
 
 type Extra = Record<string, unknown>;
 

@@ -7,10 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CniRuntime, CniRuntimeError, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, NODE_IP4, NODE_IP6, ping, UP_IP4, UPLINK_MTU } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { podVethName } from '../../src/cni/pod-veth-name.js';
-
-guardRootNamespace();
 
 function list(version: string, dataDir: string, ranges: unknown, extra: Record<string, unknown> = {}): NetList {
   return { cniVersion: version, name: 'meridian', plugins: [{ type: 'meridian-cni', ...extra, ipam: { ranges, dataDir } }] };

@@ -10,11 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { CniRuntime, type NetList } from '../harness/cni-runtime.js';
 import { cniNode, NODE_IP4, ping } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { containerVethName, hostVethName } from '../../src/cni/names.js';
 import { podVethName } from '../../src/cni/pod-veth-name.js';
-
-guardRootNamespace();
 
 const list = (dataDir: string): NetList => ({
   cniVersion: '1.0.0',

@@ -4,9 +4,10 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listNetns, sweepStale, withWorld, World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
+import { changedParts, isGuarded, namespaceSnapshot, rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
 import { waitFor, withTimeout } from '../harness/wait.js';
 
 function pidAlive(pid: number): boolean {
@@ -17,8 +18,6 @@ function pidAlive(pid: number): boolean {
     return false;
   }
 }
-
-guardRootNamespace();
 
 describe('netns harness', () => {
   it('pings across a veth between two namespaces and cleans up everything', async () => {
@@ -114,5 +113,45 @@ describe('netns harness', () => {
     expect(swept.sort()).toEqual([...h.world.namespaces].sort());
     expect(listNetns().filter((n) => h.world.namespaces.includes(n))).toEqual([]);
     await waitFor(() => h.world.pids.every((p) => !pidAlive(p)), { timeoutMs: 3000, what: 'the sleeper to be gone' });
+  });
+});
+
+describe('root namespace guard', () => {
+  it('covers this file without the file asking (test/harness/kernel-setup.ts)', () => {
+    expect(isGuarded(fileURLToPath(import.meta.url))).toBe(true);
+  });
+
+  it('reads the root namespace the same twice while nothing changes it', () => {
+    expect(changedParts(rootSnapshot(), rootSnapshot())).toEqual([]);
+  });
+
+  it('notices a change to each part it guards (shown in a scratch namespace, never the root one)', async () => {
+    await withWorld(async (w) => {
+      const ns = await w.netns('scratch');
+      await w.exec(ns, ['ip', 'link', 'set', 'lo', 'up']);
+      const before = namespaceSnapshot(ns.name);
+      const sysctls: Record<string, number> = { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1, 'net.ipv4.conf.all.proxy_arp': 1 };
+      // A fresh namespace may start with rp_filter 0 or the initial namespace's value: flip it.
+      sysctls['net.ipv4.conf.all.rp_filter'] = before.sysctls.includes('net.ipv4.conf.all.rp_filter = 2') ? 1 : 2;
+      await w.sysctl(ns, sysctls);
+      const steps: [keyof RootSnapshot, string[]][] = [
+        ['links', ['ip', 'link', 'add', 'mrdsnap0', 'type', 'veth', 'peer', 'name', 'mrdsnap1']],
+        ['addresses', ['ip', 'addr', 'add', '10.254.0.1/24', 'dev', 'mrdsnap0']],
+        ['routes4', ['ip', 'route', 'add', '10.253.0.0/16', 'via', '127.0.0.1', 'table', '100']],
+        ['routes6', ['ip', '-6', 'route', 'add', 'unreachable', 'fd00:253::/48', 'table', '100']],
+        ['rules4', ['ip', 'rule', 'add', 'from', '10.252.0.0/16', 'lookup', '100']],
+        ['rules6', ['ip', '-6', 'rule', 'add', 'from', 'fd00:252::/48', 'lookup', '100']],
+        ['iptables', ['iptables', '-N', 'MERIDIAN-SNAPSHOT']],
+        ['ip6tables', ['ip6tables', '-N', 'MERIDIAN-SNAPSHOT']],
+        ['ipsets', ['ipset', 'create', 'meridian-snapshot', 'hash:ip']],
+      ];
+      for (const [, argv] of steps) await w.exec(ns, argv);
+      const after = namespaceSnapshot(ns.name);
+      expect(changedParts(before, after).sort()).toEqual([...steps.map(([part]) => part), 'sysctls'].sort());
+      for (const name of Object.keys(sysctls)) expect(after.sysctls).toContain(`${name} = ${sysctls[name]}`);
+      expect(after.rules6).toContain('from fd00:252::/48 lookup 100');
+      expect(after.ip6tables).toContain(':MERIDIAN-SNAPSHOT');
+      expect(changedParts(after, namespaceSnapshot(ns.name))).toEqual([]);
+    });
   });
 });

@@ -19,10 +19,7 @@ import { routerRoutes, routerSessions, rrConfig, startRouter, stopRouter, torCon
 import type { RouterConfig } from '../../src/lab/routers/types.js';
 import { fibRoutes, startBird, type BgpDaemon, type FibRoute } from '../harness/bgp-daemons/index.js';
 import { withWorld, type Netns, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
-
-guardRootNamespace();
 
 const KINDS: readonly RouterKind[] = ['bird', 'frr', 'gobgp'];
 const TOR_AS = 65000;

@@ -10,9 +10,6 @@ import { ipsetRestore, ipsetSave, parseIpsetSave } from '../../src/net/ipset.js'
 import { ExecError } from '../../src/net/runner.js';
 import { sysctlGet, sysctlSet } from '../../src/net/sysctl.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
-
-guardRootNamespace();
 
 describe('execRunner', () => {
   it('reports argv, exit code and stderr of a failing command', async () => {

@@ -23,7 +23,6 @@ import { defaultHostInterface } from '../../src/policy/names.js';
 import type { PolicyPlan } from '../../src/policy/plan.js';
 import { applyPolicy } from '../../src/policy/writer.js';
 import { World, type Netns } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { e2eObjects } from '../unit/policy/e2e-model.js';
 import { PodProber, type ProbeProtocol, type ProbeResult } from '../harness/pod-prober.js';
 
@@ -178,7 +177,6 @@ export class PolicyCluster {
 export function useE2eCluster(): { readonly world: World; readonly cluster: PolicyCluster } {
   let world: World | undefined;
   let cluster: PolicyCluster | undefined;
-  guardRootNamespace();
   beforeAll(async () => {
     world = new World();
     const pods = e2eObjects({ dualStack: true }).filter((o): o is Pod => o.kind === 'Pod');

@@ -15,7 +15,6 @@ import { isEmptyPlan } from '../../src/policy/plan.js';
 import { applyPolicy } from '../../src/policy/writer.js';
 import { parseManifests } from '../../src/k8s/manifests.js';
 import { World, type Netns } from '../harness/netns.js';
-import { rootSnapshot, type RootSnapshot } from '../harness/root-snapshot.js';
 import { waitFor } from '../harness/wait.js';
 
 const NODE = 'node-1';
@@ -68,10 +67,8 @@ let world: World;
 let node: Netns;
 const podNs = new Map<string, Netns>();
 let run: Runner;
-let before: RootSnapshot;
 
 beforeAll(async () => {
-  before = rootSnapshot();
   world = new World();
   node = await world.netns('node');
   run = (cmd) => execRunner({ ...cmd, netns: node.name });
@@ -101,7 +98,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world.cleanup();
-  expect(rootSnapshot()).toEqual(before);
 });
 
 async function probe(from: string, to: string, port: number, protocol: string): Promise<boolean> {

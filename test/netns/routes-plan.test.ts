@@ -6,9 +6,6 @@ import { execRunner as run } from '../../src/net/exec.js';
 import { applyRouteOps, listRoutes } from '../../src/net/ip.js';
 import { planRoutes, type DesiredRoute } from '../../src/routes/plan.js';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
-
-guardRootNamespace();
 
 const o = { protocol: 180, table: 254, metric: 20 };
 

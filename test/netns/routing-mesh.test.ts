@@ -9,12 +9,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { routingLan, type LanNode } from '../harness/routing-lan.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
-
-guardRootNamespace();
 
 async function waitRoutes(n: LanNode, want: (routes: Map<string, { gateway?: string | undefined; type?: string | undefined }>) => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   await waitFor(async () => want(await ourRoutes(n.ns)), { timeoutMs, intervalMs: 100, what }).catch((e: unknown) => {

@@ -8,12 +8,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { withWorld, type Proc } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { routingLan, type LanNode } from '../harness/routing-lan.js';
 import { cniPod, ourRoutes } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
-
-guardRootNamespace();
 
 describe('agent restart (SIGKILL, then start)', () => {
   it('keeps forwarding and adopts the kernel routes without a flap', async () => {

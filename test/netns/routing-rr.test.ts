@@ -7,12 +7,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { withWorld } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { routingLan, type LanNode } from '../harness/routing-lan.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
-
-guardRootNamespace();
 
 describe('route reflector from a node annotation', () => {
   it('clients peer only with the reflector, learn each other\'s podCIDRs reflected, and their pods reach each other directly', async () => {

@@ -20,7 +20,6 @@ import { describe, expect, it } from 'vitest';
 import { fibRoutes, startBird, startFrr, type BgpDaemon, type DaemonOptions } from '../harness/bgp-daemons/index.js';
 import { startMeridian, type MeridianNode } from '../harness/meridian-node.js';
 import { withWorld, type Netns, type World } from '../harness/netns.js';
-import { guardRootNamespace } from '../harness/root-snapshot.js';
 import { canPing, cniPod, ourRoutes, tcpExchange } from '../harness/routing-pods.js';
 import { waitFor } from '../harness/wait.js';
 
@@ -32,8 +31,6 @@ const EXTERNAL_IP = '198.51.100.10';
 // its own, for a and b a part of another node's); the /32 of an address in node-a's podCIDR (no
 // pod holds it: BIRD also blackholes what it announces, which would cut a real pod off the ToR).
 const HIJACKS = ['192.168.77.0/24', '172.16.2.2/32', '10.0.0.0/8', '10.244.3.128/25', '10.244.1.200/32'];
-
-guardRootNamespace();
 
 interface TorNode {
   readonly ns: Netns;

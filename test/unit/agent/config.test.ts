@@ -120,6 +120,43 @@ extra: 1
     }
   });
 
+  // Each of these used to load and then fail, or be silently ignored, at run time.
+  it.each([
+    ['a community half above 16 bits', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, exportPolicy: {defaultAction: accept, rules: [{action: accept, set: {addCommunities: ["99999:99999"]}}]}}]}', 'bgp.peers[0].exportPolicy.rules[0].set.addCommunities[0]', /both parts 0\.\.65535/],
+    ['a matched community above 16 bits', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, importPolicy: {defaultAction: reject, rules: [{action: accept, match: {communities: ["65000:65536"]}}]}}]}', 'bgp.peers[0].importPolicy.rules[0].match.communities[0]', /both parts 0\.\.65535/],
+    ['ge greater than le', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, importPolicy: {defaultAction: reject, rules: [{action: accept, match: {prefixes: [{cidr: 10.244.0.0/16, ge: 28, le: 24}]}}]}}]}', 'bgp.peers[0].importPolicy.rules[0].match.prefixes[0].ge', /greater than le \(24\)/],
+    ['le beyond an IPv4 cidr', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, importPolicy: {defaultAction: reject, rules: [{action: accept, match: {prefixes: [{cidr: 10.244.0.0/16, le: 64}]}}]}}]}', 'bgp.peers[0].importPolicy.rules[0].match.prefixes[0].le', /at most 32 for an IPv4 cidr/],
+    ['ge beyond an IPv4 cidr', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, importPolicy: {defaultAction: reject, rules: [{action: accept, match: {prefixes: [{cidr: 10.244.0.0/16, ge: 33}]}}]}}]}', 'bgp.peers[0].importPolicy.rules[0].match.prefixes[0].ge', /at most 32/],
+    ['le alone shorter than the cidr', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, importPolicy: {defaultAction: reject, rules: [{action: accept, match: {prefixes: [{cidr: 10.244.0.0/16, le: 8}]}}]}}]}', 'bgp.peers[0].importPolicy.rules[0].match.prefixes[0].le', /cidr's length \(16\)/],
+    ['router ID 0.0.0.0', 'bgp: {routerId: 0.0.0.0}', 'bgp.routerId', /must not be 0\.0\.0\.0/],
+    ['the same peer twice', 'bgp: {peers: [{address: "2001:db8::1", asn: 1}, {address: 10.0.0.1, asn: 1}, {address: "2001:DB8:0::1", asn: 2, port: 1179}]}', 'bgp.peers[2].address', /duplicates bgp\.peers\[0\]\.address \(2001:db8::1\)/],
+    ['ebgpMultihop with ttlSecurity', 'bgp: {peers: [{address: 10.0.0.1, asn: 1, ebgpMultihop: 2, ttlSecurity: {hops: 1}}]}', 'bgp.peers[0].ebgpMultihop', /cannot be combined with ttlSecurity/],
+    ['a path with the kubernetes datastore', 'datastore: {path: /etc/meridian/objects}', 'datastore.path', /only used when type is "files"/],
+    ['a kubeconfig with the files datastore', 'datastore: {type: files, path: /x, kubeconfig: /root/.kube/config}', 'datastore.kubeconfig', /only used when type is "kubernetes"/],
+  ])('rejects %s, naming the field', (_what, text, field, message) => {
+    expect(problems(text)).toEqual([{ field, message: expect.stringMatching(message) }]);
+  });
+
+  it('accepts the edges of what it rejects', () => {
+    const c = parseConfig(
+      `bgp:
+  routerId: 0.0.0.1
+  peers:
+    - address: 10.0.0.1
+      asn: 1
+      ebgpMultihop: 2
+      importPolicy:
+        defaultAction: reject
+        rules:
+          - match: {prefixes: [{cidr: 10.244.0.0/16, ge: 24, le: 24}, {cidr: "fd00::/48", le: 128}, {cidr: 10.0.0.0/8, le: 8}], communities: ["65535:65535", "0:0"]}
+            action: accept
+    - {address: 10.0.0.2, asn: 1, ttlSecurity: {hops: 1}}
+`,
+      ctx,
+    );
+    expect(c.bgp.peers.map((p) => p.address)).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
   it('validates CIDRs and HOST:PORT', () => {
     expect(isCidr('10.244.0.0/16')).toBe(true);
     expect(isCidr('fd00::/128')).toBe(true);
