@@ -7,7 +7,7 @@
 import { assertNever } from '../errors.js';
 import { ExecError } from '../net/runner.js';
 import type { AttachmentRequest } from './attachment.js';
-import { loadPools, pathExists, sweep } from './attachment.js';
+import { loadPools, pathExists, sweep, sweepIfDue } from './attachment.js';
 import { parseMeridianConf } from './conf.js';
 import type { Deps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
@@ -53,6 +53,7 @@ export async function cmdAdd(req: AttachmentRequest, deps: Deps): Promise<Record
   const store = deps.store(conf);
 
   const hostVeth = hostVethName(req);
+  await sweepIfDue(store, deps.now());
   let got = await allocateIn(store, pools, req, hostVeth, deps.now());
   if (got.outcome.type === 'exhausted') {
     // Reclaim addresses of containers that vanished without a DEL, then try once more.

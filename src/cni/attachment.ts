@@ -71,9 +71,22 @@ export async function sweep(store: IpamStore, now: number): Promise<Allocation[]
       if (vethGone && nsGone) gone.add(`${a.containerId}\n${a.ifname}`);
     }),
   );
-  if (gone.size === 0) return [];
   return store.update((s) => {
     const r = releaseGone(s, { now, graceMs: SWEEP_GRACE_MS, gone: (a) => gone.has(`${a.containerId}\n${a.ifname}`) });
-    return { state: r.state, value: r.released };
+    return { state: { ...r.state, sweptAt: now }, value: r.released };
   });
+}
+
+/** How often ADD sweeps (kubenet's "regularly releasing assigned but unused IP addresses"). */
+export const SWEEP_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * The regular sweep, from ADD: runtimes that never send GC (containerd; configs below 1.1.0) would
+ * otherwise leave the addresses of containers that vanished without a DEL allocated until the pool
+ * ran out. One state read per ADD; the sweep itself at most every SWEEP_INTERVAL_MS.
+ */
+export async function sweepIfDue(store: IpamStore, now: number): Promise<Allocation[]> {
+  const { sweptAt } = await store.read();
+  if (sweptAt !== undefined && now - sweptAt < SWEEP_INTERVAL_MS && sweptAt <= now) return [];
+  return sweep(store, now);
 }

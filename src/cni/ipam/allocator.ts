@@ -35,6 +35,8 @@ export interface IpamState {
   readonly allocations: readonly Allocation[];
   /** Pool key (family:first subnet) -> last address handed out. */
   readonly lastReserved: Readonly<Record<string, string>>;
+  /** Epoch ms of the last sweep (attachment.ts sweepIfDue runs it regularly from ADD). */
+  readonly sweptAt?: number;
 }
 
 export const EMPTY_STATE: IpamState = { allocations: [], lastReserved: {} };

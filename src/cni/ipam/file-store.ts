@@ -29,12 +29,17 @@ function parseState(text: string, path: string): IpamState {
   try {
     const doc = JSON.parse(text) as unknown;
     if (!isRecord(doc)) throw new Error('not a JSON object');
-    const { allocations, lastReserved } = doc;
+    const { allocations, lastReserved, sweptAt } = doc;
     if (!Array.isArray(allocations)) throw new Error('allocations is not a list');
     const bad = allocations.findIndex((a) => !isAllocation(a));
     if (bad >= 0) throw new Error(`allocations[${bad}] is not {containerId, ifname, ip, at}`);
     if (lastReserved !== undefined && !isRecord(lastReserved)) throw new Error('lastReserved is not an object');
-    return { allocations: allocations as IpamState['allocations'], lastReserved: (lastReserved ?? {}) as IpamState['lastReserved'] };
+    if (sweptAt !== undefined && typeof sweptAt !== 'number') throw new Error('sweptAt is not a number');
+    return {
+      allocations: allocations as IpamState['allocations'],
+      lastReserved: (lastReserved ?? {}) as IpamState['lastReserved'],
+      ...(sweptAt !== undefined ? { sweptAt } : {}),
+    };
   } catch (e) {
     throw new CniError(
       CNI_CODES.ipamStateCorrupt,
