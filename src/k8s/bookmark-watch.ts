@@ -7,7 +7,7 @@
 // - a watchdog: no event (not even a bookmark) for longer than the server timeout plus a margin
 //   means the connection is dead without a reset (a blackholed peer); abort it, which ends the
 //   watch with an error, and the informer's backoff takes over; likewise a request that gets no
-//   response headers within 30 s (client-node means to time it out but overwrites its own signal);
+//   response headers within 30 s (withResponseTimeout);
 // - close(): ListWatch.stop() cannot abort a watch whose request is still connecting (it only
 //   knows the request once the response headers arrived), so the watch would outlive stop();
 //   a closed BookmarkWatch aborts such a late request as soon as it exists.
@@ -32,7 +32,7 @@ export class BookmarkWatch extends Watch {
   private current: AbortController | undefined;
 
   constructor(kc: KubeConfig, opts: BookmarkWatchOptions) {
-    super(kc);
+    super(withResponseTimeout(kc, opts.responseTimeoutMs ?? 30_000));
     this.opts = opts;
   }
 
@@ -46,58 +46,33 @@ export class BookmarkWatch extends Watch {
     const jitter = Math.floor(Math.random() * this.opts.timeoutSeconds * 0.25);
     const timeoutSeconds = this.opts.timeoutSeconds + jitter;
     const limitMs = timeoutSeconds * 1000 + (this.opts.watchdogMarginMs ?? 30_000);
-    const responseMs = this.opts.responseTimeoutMs ?? 30_000;
-    // client-node creates the request's AbortController inside watch() and hands it out only once
-    // the response headers arrived, so a request to a blackholed server cannot be aborted: it would
-    // hang until the kernel gives up on the connection (minutes). Past the response deadline the
-    // watch is declared dead here instead (done, once), and the late request aborted when it shows.
-    let finished = false;
-    let expire: (() => void) | undefined;
-    const expired = new Promise<undefined>((res) => (expire = () => res(undefined)));
-    const finish = (err: unknown): void => {
-      if (finished) return;
-      finished = true;
-      if (timer !== undefined) clearTimeout(timer);
-      done(err);
-    };
+    // Until the response headers arrive, the request's own timeout (set in the constructor) bounds
+    // the wait; from then on, silence (not even a bookmark) for too long means a dead connection.
     const ref: { controller?: AbortController } = {};
     let timer: NodeJS.Timeout | undefined;
-    const arm = (ms: number) => {
+    const arm = () => {
       if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (ref.controller !== undefined) ref.controller.abort();
-        else {
-          finish(new Error(`no response from the API server within ${ms} ms`));
-          expire?.();
-        }
-      }, ms);
+      timer = setTimeout(() => ref.controller?.abort(), limitMs);
       timer.unref();
     };
-    arm(responseMs);
-    const request = super.watch(
+    ref.controller = await super.watch(
       path,
       { ...queryParams, allowWatchBookmarks: true, timeoutSeconds },
       (phase, obj, raw) => {
-        if (finished) return;
-        arm(limitMs);
+        arm();
         this.opts.onEvent?.(phase);
         callback(phase, obj, raw);
       },
-      finish,
+      (err) => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        done(err);
+      },
     );
-    const controller = await Promise.race([request, expired]);
-    if (controller === undefined) {
-      void request.then((late) => late.abort(), () => undefined);
-      const dead = new AbortController();
-      dead.abort();
-      return dead;
-    }
-    ref.controller = controller;
-    // Headers are in: from now on silence means no event (not even a bookmark) for too long.
-    if (!finished) arm(limitMs);
-    this.current = controller;
-    if (this.closed) controller.abort();
-    return controller;
+    if (!ref.controller.signal.aborted) arm();
+    this.current = ref.controller;
+    if (this.closed) ref.controller.abort();
+    return ref.controller;
   }
 
   /** Abort the current watch, and any that was still connecting. */
@@ -105,4 +80,18 @@ export class BookmarkWatch extends Watch {
     this.closed = true;
     this.current?.abort();
   }
+}
+
+/**
+ * The KubeConfig, with a response timeout on every request made through it. client-node means to
+ * give a watch request 30 s but overwrites its own signal, and hands out the request's controller
+ * only once the headers arrived, so nothing could abort a request to a blackholed or wedged API
+ * server: it would hang (socket and all) until the kernel gives up on the connection. node-fetch's
+ * `timeout` covers exactly the wait for the headers (it is cleared on response, and a streamed
+ * body has none), then aborts the request, and the watch ends with that error.
+ */
+function withResponseTimeout(kc: KubeConfig, timeoutMs: number): KubeConfig {
+  const wrapped = Object.create(kc) as KubeConfig;
+  wrapped.applyToFetchOptions = async (opts) => ({ ...(await kc.applyToFetchOptions(opts)), timeout: timeoutMs }) as Awaited<ReturnType<KubeConfig['applyToFetchOptions']>>;
+  return wrapped;
 }

@@ -1,20 +1,26 @@
 // A watch request that gets no response (a server that accepts the connection and then says
-// nothing, as a blackholed or wedged API server does) is declared dead at the response deadline,
-// once, instead of hanging until the kernel gives up on the TCP connection.
+// nothing, as a wedged API server does) ends at the response deadline, once, and its connection
+// is closed, instead of hanging until the kernel gives up on the TCP connection.
 
 import { createServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BookmarkWatch } from '../../../src/k8s/bookmark-watch.js';
+import { waitFor } from '../../harness/wait.js';
 
 const sockets: Socket[] = [];
-const silent = createServer((s) => sockets.push(s));
+let closed = 0;
+const silent = createServer((s) => {
+  s.resume(); // read the request, so the client's close is seen
+  sockets.push(s);
+  s.on('close', () => closed++);
+});
 afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
 });
 
 describe('BookmarkWatch', () => {
-  it('ends a watch whose response never comes at the deadline, once', async () => {
+  it('ends a watch whose response never comes at the deadline, once, and closes its connection', async () => {
     await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
     const addr = silent.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
@@ -34,9 +40,11 @@ describe('BookmarkWatch', () => {
     expect(took).toBeLessThan(3000);
     expect(controller.signal.aborted).toBe(true);
     expect(errors).toHaveLength(1);
-    expect(String(errors[0])).toMatch(/no response from the API server within 300 ms/);
+    expect(String(errors[0])).toMatch(/network timeout/);
     await new Promise((r) => setTimeout(r, 200));
     expect(errors).toHaveLength(1);
+    expect(sockets.length).toBeGreaterThan(0);
+    await waitFor(() => closed === sockets.length, { timeoutMs: 3000, what: 'the timed-out request to close its connection' });
     silent.close();
   });
 });
