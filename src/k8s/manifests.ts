@@ -132,8 +132,9 @@ export function meta(doc: Obj, namespaced: boolean): { name: string; namespace: 
  * A NetworkPolicy, used as far as it can be. Fail closed, as Calico does: a rule that cannot be
  * used is dropped whole (dropping one of its peers or ports would widen it), never the policy,
  * so the pods it selects stay isolated and only what that rule would have allowed is denied. A
- * podSelector that cannot be read selects every pod of the namespace; policyTypes that cannot be
- * read isolate both directions. Each part given up is reported through `degraded`.
+ * podSelector that cannot be read isolates every pod of the namespace and drops every rule;
+ * policyTypes that cannot be read isolate both directions. Each part given up is reported through
+ * `degraded`.
  */
 function networkPolicy(doc: Obj, degraded: (reason: string) => void): NetworkPolicy {
   const m = meta(doc, true);
@@ -149,14 +150,18 @@ function networkPolicy(doc: Obj, degraded: (reason: string) => void): NetworkPol
   };
   const spec = attempt(() => obj(doc['spec'], 'spec', true) ?? {}, { policyTypes: ['Ingress', 'Egress'] } as Obj, 'every pod of the namespace isolated both ways instead');
   // The API server defaults an absent podSelector to {} (every pod of the namespace).
-  const podSelector = attempt(() => selector(spec['podSelector'] ?? {}, 'spec.podSelector'), { matchLabels: {}, matchExpressions: [] }, 'every pod of the namespace isolated instead');
+  const unreadable = given.length;
+  const podSelector = attempt(() => selector(spec['podSelector'] ?? {}, 'spec.podSelector'), { matchLabels: {}, matchExpressions: [] }, 'every pod of the namespace isolated, and every rule dropped');
+  // The rules were written for the pods the selector meant: applied to every pod of the namespace
+  // they would open those pods (allows add up), so only the isolation is kept.
+  const selectorLost = given.length > unreadable;
   let policyTypes = attempt(() => readPolicyTypes(spec['policyTypes']), ['Ingress', 'Egress'] as PolicyType[], 'both directions isolated instead');
   const rules = (key: 'ingress' | 'egress', peersKey: 'from' | 'to'): NetworkPolicyRule[] => {
     const raw = attempt(() => list(spec[key], `spec.${key}`), [], `every ${key} rule dropped`);
     return raw.flatMap((r, i) => attempt(() => [rule(r, `spec.${key}[${i}]`, peersKey)], [], 'rule dropped'));
   };
-  const ingress = rules('ingress', 'from');
-  const egress = rules('egress', 'to');
+  const ingress = selectorLost ? [] : rules('ingress', 'from');
+  const egress = selectorLost ? [] : rules('egress', 'to');
   if (given.length > 0 && policyTypes === undefined) {
     // Inferred types come from the rules as written: a dropped egress rule must still isolate egress.
     const hasEgress = spec['egress'] !== undefined && spec['egress'] !== null && !(Array.isArray(spec['egress']) && spec['egress'].length === 0);

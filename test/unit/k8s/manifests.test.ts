@@ -39,7 +39,8 @@ status: {podIP: 10.0.0.1, podIPs: [{ip: 10.0.0.1}, {ip: "fd00:0:0::1"}]}
   const bad: [string, string, RegExp, { podSelector?: object; policyTypes: string[]; ingress?: number; egress?: number }][] = [
     ['unknown operator', 'podSelector: {matchExpressions: [{key: a, operator: Near, values: [b]}]}', /operator/, { podSelector: ISOLATE_NS, policyTypes: ['Ingress'] }],
     ['In without values', 'podSelector: {matchExpressions: [{key: a, operator: In}]}', /must be non-empty/, { podSelector: ISOLATE_NS, policyTypes: ['Ingress'] }],
-    ['Exists with values', 'podSelector: {matchExpressions: [{key: a, operator: Exists, values: [b]}]}\negress: [{}]', /must be empty/, { podSelector: ISOLATE_NS, policyTypes: ['Ingress', 'Egress'], egress: 1 }],
+    // Its rules were meant for other pods: applied to every pod of the namespace they would open them.
+    ['Exists with values', 'podSelector: {matchExpressions: [{key: a, operator: Exists, values: [b]}]}\ningress: [{}]\negress: [{}]', /must be empty/, { podSelector: ISOLATE_NS, policyTypes: ['Ingress', 'Egress'] }],
     ['ipBlock with selector', 'podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}, {}]', /may not be combined/, { policyTypes: ['Ingress'], ingress: 1 }],
     ['except outside cidr', 'podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]', /strictly within/, { policyTypes: ['Ingress'] }],
     ['bad cidr', 'podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/33}}]}]', /not a CIDR/, { policyTypes: ['Ingress', 'Egress'] }],
