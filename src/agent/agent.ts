@@ -251,8 +251,9 @@ export class Agent {
       return false;
     }
     this.routingProblems = [...plan.problems];
+    // `this.plan` is the plan in force: set only once start or update succeeded, so a failed one
+    // is worked again when this view is retried.
     const changed = this.plan === undefined || JSON.stringify(this.plan) !== JSON.stringify(plan);
-    this.plan = plan;
     if (!this.routingStarted) {
       const { port } = await this.routing.start(plan);
       this.routingStarted = true;
@@ -261,6 +262,7 @@ export class Agent {
     } else if (changed) {
       await this.routing.update(plan);
     }
+    this.plan = plan;
     this.nodeFile = { nodeName: cfg.nodeName, podCIDRs: me.podCIDRs };
     await this.publishNodeFile();
     return true;

@@ -198,10 +198,23 @@ export class Routing {
     return port;
   }
 
-  /** A new plan (cluster objects changed): peers and originated routes follow it. */
+  /**
+   * A new plan (cluster objects changed): peers and originated routes follow it. On failure the
+   * previous plan stays the one in force, so the same plan given again is worked again (an
+   * identity change whose new port was busy restarts the speaker on the retry).
+   */
   async update(plan: RoutingPlan): Promise<void> {
     const old = this.plan;
     this.plan = plan;
+    try {
+      await this.applyUpdate(old, plan);
+    } catch (e) {
+      this.plan = old;
+      throw e;
+    }
+  }
+
+  private async applyUpdate(old: RoutingPlan | undefined, plan: RoutingPlan): Promise<void> {
     for (const p of plan.problems) this.log.warn({ problem: p }, 'routing configuration problem');
     // The Node gained an IPv6 podCIDR after start: IPv4 keeps working, so say it, do not stop.
     const v6 = this.ipv6Problem(plan);

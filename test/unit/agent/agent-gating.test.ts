@@ -3,7 +3,7 @@
 // same view, the CNI node file is written, readiness follows; stop() leaves kernel state alone.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,41 @@ describe('Agent', () => {
       await waitFor(() => existsSync(nodeFile), { timeoutMs: 5000, what: 'the node file once policy applied' });
       expect(agent.status().policy.syncs).toBeGreaterThan(0);
     } finally {
+      await agent.stop({ graceful: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('retries a routing update that failed (a new BGP port that is busy) until it is in force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
+    const [port, newPort] = [await freePort(), await freePort()];
+    const squatter = createServer();
+    await new Promise<void>((res) => squatter.listen(newPort, '127.0.0.1', res));
+    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${port}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
+    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
+    const ds = new ScriptedDatastore();
+    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5, retryMinMs: 100 });
+    const listening = (p: number) =>
+      new Promise<boolean>((res) => {
+        const c = connect(p, '127.0.0.1', () => (c.destroy(), res(true)));
+        c.on('error', () => res(false));
+      });
+    try {
+      agent.start();
+      for (const o of objects) ds.emit({ type: 'upsert', object: o });
+      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+      await waitFor(() => agent.status().applied !== undefined, { timeoutMs: 5000, what: 'the first view applied' });
+      const first = agent.status().applied;
+      const conf = { kind: 'BGPConfiguration', name: 'default', asNumber: undefined, nodeToNodeMesh: undefined, listenPort: newPort, serviceClusterIPs: [], serviceExternalIPs: [], serviceLoadBalancerIPs: [], importAllow: [] } as const;
+      ds.emit({ type: 'upsert', object: conf });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(agent.status().applied).toEqual(first);
+      await new Promise<void>((res) => squatter.close(() => res()));
+      await waitFor(() => listening(newPort), { timeoutMs: 5000, what: 'BGP on the new port once it is free' });
+      await waitFor(() => agent.status().applied?.version !== first?.version, { timeoutMs: 5000, what: 'the new view reported applied' });
+      expect(await listening(port)).toBe(false);
+    } finally {
+      squatter.close();
       await agent.stop({ graceful: true });
       rmSync(dir, { recursive: true, force: true });
     }
