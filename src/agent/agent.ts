@@ -103,6 +103,7 @@ export class Agent {
   private routingApplied: { version: number; digest: string } | undefined;
   private retry: Timer | undefined;
   private nodeFile: NodeFileContent | undefined;
+  private nodeFileWrites: Promise<void> = Promise.resolve();
   private retryMs: number;
 
   constructor(d: AgentDeps) {
@@ -273,10 +274,14 @@ export class Agent {
    * the file exists, and it lives on /run (gone after a reboot), so no pod is wired before this
    * boot's policy rules are in place — after a reboot, iptables and ipsets are empty.
    */
-  private async publishNodeFile(): Promise<void> {
-    if (this.nodeFile === undefined) return;
-    if (this.syncer !== undefined && this.syncer.status().syncs === 0) return;
-    await publishNodeFile(this.d.cfg.cni.nodeFile, this.nodeFile, this.d.log, () => this.d.metrics.errors.inc({ component: 'cni-node-file' }));
+  private publishNodeFile(): Promise<void> {
+    // One write at a time, each with the content current when it runs: the last one wins.
+    this.nodeFileWrites = this.nodeFileWrites.then(async () => {
+      if (this.nodeFile === undefined) return;
+      if (this.syncer !== undefined && this.syncer.status().syncs === 0) return;
+      await publishNodeFile(this.d.cfg.cni.nodeFile, this.nodeFile, this.d.log, () => this.d.metrics.errors.inc({ component: 'cni-node-file' }));
+    });
+    return this.nodeFileWrites;
   }
 
   /** Ready: initial sync done, BGP configured and running, policy applied (when enabled). */

@@ -17,13 +17,16 @@ export function renderNodeFile(c: NodeFileContent): string {
   return JSON.stringify({ nodeName: c.nodeName, podCIDRs: [...c.podCIDRs] }) + '\n';
 }
 
+let writes = 0;
+
 /** Write the node file if its content differs; returns whether it was written. */
 export async function writeNodeFile(path: string, c: NodeFileContent): Promise<boolean> {
   const text = renderNodeFile(c);
   const old = await readFile(path, 'utf8').catch(() => undefined);
   if (old === text) return false;
   await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  // Unique per write, not only per process: two writes in flight must not share a temporary file.
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++writes}.tmp`);
   await writeFile(tmp, text, { mode: 0o644 });
   await rename(tmp, path);
   return true;
