@@ -6,7 +6,7 @@
 //   the stale-path time, and a real failure meanwhile ends the graceful restart.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalOpenConfig } from '../../src/bgp/session/negotiate.js';
+import { buildOpen, type LocalOpenConfig } from '../../src/bgp/session/negotiate.js';
 import { AFI_IPV4, endOfRib, parsePrefix, SAFI_UNICAST } from '../../src/bgp/wire/index.js';
 import { sleep, waitFor } from '../harness/wait.js';
 import { FakePeer } from './fake-peer.js';
@@ -94,8 +94,39 @@ describe('graceful restart helper', () => {
     expect(a.speaker.status()[0]).toMatchObject({
       state: 'Established',
       gracefulRestart: 'negotiated',
-      lastError: 'peer reconnected while Established (graceful restart): old session closed',
+      lastError: 'peer restarted while Established (graceful restart): old session closed',
     });
+  });
+
+  it('ends nothing on a bare connection, nor on an OPEN without graceful restart, from an established graceful-restart peer', async () => {
+    const a = await node('127.0.52.1', 64512);
+    const bAddr = '127.0.52.2';
+    a.speaker.setPeers([peer({ addr: bAddr, port: 179 }, 64512, a, { passive: true })]);
+    const first = await fakeSession(a, bAddr, grOpen(bAddr, { restartTime: 30, restarting: false }));
+    announce(first, bAddr, ['10.244.64.0/24']);
+    eor(first);
+    await waitFor(() => best(a, '10.244.64.0/24'), { timeoutMs: 5000, what: 'a to learn the prefix' });
+
+    // A connection from the peer's address that never sends an OPEN (a probe, a spoofed
+    // handshake): the session stays, its routes fresh.
+    const probe = await FakePeer.dial({ host: a.addr, port: a.port, localAddress: bAddr });
+    fakes.push(probe);
+    await sleep(300);
+    expect(first.closed).toBe(false);
+    expect(a.speaker.status()[0]?.gracefulRestart).toBe('negotiated');
+    expect(best(a, '10.244.64.0/24')?.best.stale).toBe(false);
+    probe.destroy();
+    await sleep(200);
+
+    // An OPEN without graceful restart on a new connection: a collision the established session wins.
+    const plain = await FakePeer.dial({ host: a.addr, port: a.port, localAddress: bAddr });
+    fakes.push(plain);
+    plain.send(buildOpen({ asn: 64512, routerId: bAddr, holdTime: 90, families: IPV4 }));
+    await waitFor(() => plain.closed, { timeoutMs: 5000, what: 'the new connection to be refused' });
+    expect(plain.received.find((m) => m.type === 'notification')).toMatchObject({ code: 6, subcode: 7 });
+    expect(first.closed).toBe(false);
+    expect(a.speaker.status()[0]?.state).toBe('Established');
+    expect(best(a, '10.244.64.0/24')?.best.stale).toBe(false);
   });
 
   it('stops the restart timer once the peer is back: its stale routes wait for End-of-RIB past the restart time', async () => {

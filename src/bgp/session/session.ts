@@ -11,9 +11,10 @@
 // subcode 7).
 //
 // An inbound connection while Established is closed at once (CollisionDetectEstablishedState is
-// off), except from a peer that negotiated graceful restart: a new connection from it means it
-// restarted before we noticed the old TCP connection die, so the old session ends as a TCP loss
-// would end it (its routes kept as stale, RFC 4724 4.2) and the new connection carries on.
+// off), except from a peer that negotiated graceful restart: that connection is run until its
+// OPEN. A valid OPEN that still has graceful restart means the peer restarted before we noticed
+// the old TCP connection die, so the old session ends as a TCP loss would end it (its routes kept
+// as stale, RFC 4724 4.2) and the new connection carries on; anything else ends the new one.
 //
 // Flap damping (RFC 4271 8.1.1) belongs to the peer, not to one connection: the session keeps the
 // IdleHoldTime its connections grew and hands it to every new one, and while that time runs the
@@ -185,19 +186,17 @@ export class Session {
       this.adoptInbound(socket);
       return;
     }
-    if (state === 'Established' && this.negotiatedInfo?.peerGracefulRestart !== undefined) {
-      this.peerRestarted(socket);
+    if (state === 'Established' && this.negotiatedInfo?.peerGracefulRestart !== undefined && this.pending === undefined) {
+      // Perhaps the peer restarted and our connection is dead without our having noticed. Only
+      // its OPEN can say so (resolve): a bare connection from its address ends nothing.
+      this.acceptPending(socket);
       return;
     }
     if (state !== 'Established' && this.pending === undefined) {
       // A dial is in flight or has connected: two connections now exist. Both run until the
       // peer's OPEN tells us its identifier; then both ends, comparing the same two
       // identifiers, keep the same one (RFC 4271 6.8).
-      const c = this.newConnection('inbound');
-      this.pending = c;
-      c.event({ type: 'start' });
-      c.attach(socket);
-      c.event({ type: 'tcp-accepted' });
+      this.acceptPending(socket);
       if ((state === 'OpenSent' || state === 'OpenConfirm') && this.main.peerOpen !== undefined) this.resolve(this.main.peerOpen);
       return;
     }
@@ -206,20 +205,30 @@ export class Session {
     socket.destroy();
   }
 
+  /** A second connection, run until the peer's OPEN on it decides between the two (resolve). */
+  private acceptPending(socket: Socket): void {
+    const c = this.newConnection('inbound');
+    this.pending = c;
+    c.event({ type: 'start' });
+    c.attach(socket);
+    c.event({ type: 'tcp-accepted' });
+  }
+
   /**
-   * A peer with graceful restart connects while our session with it is Established: it restarted
-   * and its old TCP connection is dead without our having noticed (RFC 4724 4.2; FRR and BIRD
-   * do the same on accept). End the old session as a TCP loss would: closed without NOTIFICATION,
-   * `down` with graceful set, so the speaker keeps the peer's routes as stale. Then the new
-   * connection is the session's.
+   * A graceful-restart peer sent a valid OPEN, with graceful restart, on a new connection while
+   * our session with it is Established: it restarted and its old connection is dead without our
+   * having noticed (RFC 4724 4.2; FRR and BIRD do the same). End the old session as a TCP loss
+   * would: closed without NOTIFICATION, `down` with graceful set, so the speaker keeps the peer's
+   * routes as stale. Then the new connection is the session's.
    */
-  private peerRestarted(socket: Socket): void {
+  private peerRestarted(next: Connection, n: Negotiated): void {
     const old = this.main;
-    this.events.log(this, 'info', 'new connection from an established graceful-restart peer: it restarted, ending the old session');
+    this.events.log(this, 'info', 'OPEN on a new connection from an established graceful-restart peer: it restarted, ending the old session');
     old.event({ type: 'tcp-closed' });
     old.destroy();
-    this.recordError('peer reconnected while Established (graceful restart): old session closed');
-    this.adoptInbound(socket);
+    this.recordError('peer restarted while Established (graceful restart): old session closed');
+    this.main = next;
+    this.negotiatedInfo = n;
   }
 
   private adoptInbound(socket: Socket): void {
@@ -284,6 +293,19 @@ export class Session {
   private resolve(peerOpen: OpenMessage): void {
     const pending = this.pending;
     if (pending === undefined) return;
+    if (this.main.fsm.state === 'Established') {
+      // Only a graceful-restart peer's connection is kept waiting while Established, and its OPEN
+      // came on the new one: a restart if that OPEN still has graceful restart, else a collision
+      // the established session wins (Cease / Connection Collision Resolution on the new one).
+      this.pending = undefined;
+      const n = negotiate(this.open, peerOpen, { ebgp: this.ebgp });
+      if (n.peerGracefulRestart !== undefined) this.peerRestarted(pending, n);
+      else {
+        pending.event({ type: 'message-error', code: CEASE, subcode: CEASE_COLLISION });
+        pending.destroy();
+      }
+      return;
+    }
     const mainLive = this.main.fsm.state === 'OpenSent' || this.main.fsm.state === 'OpenConfirm';
     // A dial still in flight (Connect) has no connection the peer knows of: the peer's own
     // connection is the only one it has, so both ends keep that one.
