@@ -94,7 +94,8 @@ const prefixMatch = z
     if (m.ge !== undefined && m.le !== undefined && m.ge > m.le) {
       ctx.addIssue({ code: 'custom', path: ['ge'], message: `must not be greater than le (${m.le}): the entry would match nothing` });
     }
-    if (m.ge === undefined && m.le !== undefined && m.le < length) {
+    // Only prefixes inside cidr (at least its length) can match, whatever ge says.
+    if (m.le !== undefined && m.le < length) {
       ctx.addIssue({ code: 'custom', path: ['le'], message: `must not be less than the cidr's length (${length}): the entry would match nothing` });
     }
   });
