@@ -86,7 +86,9 @@ export const SWEEP_INTERVAL_MS = 5 * 60_000;
  * ran out. One state read per ADD; the sweep itself at most every SWEEP_INTERVAL_MS.
  */
 export async function sweepIfDue(store: IpamStore, now: number): Promise<Allocation[]> {
-  const { sweptAt } = await store.read();
-  if (sweptAt !== undefined && now - sweptAt < SWEEP_INTERVAL_MS && sweptAt <= now) return [];
-  return sweep(store, now);
+  const due = (sweptAt: number | undefined): boolean => sweptAt === undefined || now - sweptAt >= SWEEP_INTERVAL_MS || sweptAt > now;
+  if (!due((await store.read()).sweptAt)) return [];
+  // Claimed under the lock, so a burst of ADDs after a quiet spell sweeps once, not once each.
+  const claimed = await store.update((s) => (due(s.sweptAt) ? { state: { ...s, sweptAt: now }, value: true } : { state: s, value: false }));
+  return claimed ? sweep(store, now) : [];
 }

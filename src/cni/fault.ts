@@ -5,6 +5,8 @@
 //   after-alloc        the addresses are recorded, nothing is wired yet
 //   after-host-wiring  the veth pair, host routes and host sysctls exist; the pod side is bare
 
+import { CNI_CODES, CniError } from './errors.js';
+
 export const FAULT_ENV = 'MERIDIAN_CNI_FAULT';
 export const FAULT_POINTS = ['after-alloc', 'after-host-wiring'] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
@@ -16,7 +18,7 @@ export type FaultPoint = (typeof FAULT_POINTS)[number];
 export function faultHook(value: string | undefined, kill: () => void): ((p: FaultPoint) => void) | undefined {
   if (value === undefined || value === '') return undefined;
   const at = FAULT_POINTS.find((p) => p === value);
-  if (at === undefined) throw new Error(`${FAULT_ENV}=${JSON.stringify(value)} is not one of ${FAULT_POINTS.join(', ')}`);
+  if (at === undefined) throw new CniError(CNI_CODES.invalidEnvironment, `${FAULT_ENV}=${JSON.stringify(value)} is not one of ${FAULT_POINTS.join(', ')}`);
   return (p) => {
     if (p === at) kill();
   };

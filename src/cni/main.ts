@@ -8,7 +8,7 @@ const bootMs = performance.now();
 import { readFileSync } from 'node:fs';
 import { defaultDeps } from './deps.js';
 import { CNI_CODES, CniError } from './errors.js';
-import { FAULT_ENV, faultHook } from './fault.js';
+import { FAULT_ENV, faultHook, type FaultPoint } from './fault.js';
 import { cniHandlers } from './handlers.js';
 import { selfTiming, TIMING_ENV } from './self-timing.js';
 import { runSkel } from './skel.js';
@@ -23,7 +23,10 @@ function readStdin(): string {
 
 const timing = process.env[TIMING_ENV] === '1' ? selfTiming(defaultDeps.run, bootMs, () => performance.now()) : undefined;
 // Test-only (fault.ts); SIGKILL, so nothing is cleaned up, exactly as after a crash or an OOM kill.
-const fault = faultHook(process.env[FAULT_ENV], () => process.kill(process.pid, 'SIGKILL'));
+// Read when ADD reaches a fault point, so a misspelt value is that ADD's CNI error (code 4), not a
+// crash at load of every verb.
+const faultValue = process.env[FAULT_ENV];
+const fault = faultValue === undefined || faultValue === '' ? undefined : (p: FaultPoint) => faultHook(faultValue, () => process.kill(process.pid, 'SIGKILL'))?.(p);
 const deps = { ...defaultDeps, ...(timing !== undefined ? { run: timing.run } : {}), ...(fault !== undefined ? { fault } : {}) };
 
 // No top-level await: this file is bundled as CommonJS (see scripts/build.mjs).

@@ -65,6 +65,6 @@ describe('fault hook', () => {
     expect(hits).toEqual([]);
     hook?.('after-host-wiring');
     expect(hits).toEqual(['killed']);
-    expect(() => faultHook('after-aloc', () => undefined)).toThrow(/after-aloc/);
+    expect(() => faultHook('after-aloc', () => undefined)).toThrow(expect.objectContaining({ cniCode: 4, message: expect.stringMatching(/after-aloc/) }));
   });
 });

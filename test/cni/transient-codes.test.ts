@@ -87,4 +87,16 @@ describe('unreadable input', () => {
       closeSync(fd);
     }
   });
+
+  it('a misspelt test fault point is a CNI error, not a crash of every verb (the built plugin)', async () => {
+    const run = async (command: string) => {
+      const child = spawn(process.execPath, [PLUGIN], { env: { PATH: process.env['PATH'], MERIDIAN_CNI_FAULT: 'after-aloc', CNI_COMMAND: command }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stdin?.end('{}');
+      const code = await new Promise<number | null>((res) => child.on('close', res));
+      return { code, out: JSON.parse(stdout) as Record<string, unknown> };
+    };
+    expect(await run('VERSION')).toMatchObject({ code: 0, out: { supportedVersions: expect.arrayContaining(['1.1.0']) as unknown } });
+  });
 });
