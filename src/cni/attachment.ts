@@ -9,9 +9,9 @@ import { readNodeFile } from './ipam/node-file.js';
 import { resolvePools, usesPodCidr, type Pool } from './ipam/pools.js';
 import { releaseGone, type Allocation, type IpamState } from './ipam/allocator.js';
 import { recoveredState } from './ipam/recover.js';
+import { isCorrupt } from './ipam/file-store.js';
 import type { IpamStore } from './ipam/store.js';
 import type { Deps } from './deps.js';
-import { CNI_CODES, CniError } from './errors.js';
 import { hostVethOf, mayDeleteVeth } from './host-veths.js';
 import { hostVethExists, readPodRoutes } from './wiring.js';
 
@@ -32,7 +32,7 @@ export async function readOrRecover(store: IpamStore, deps: Deps): Promise<IpamS
   try {
     return await store.read();
   } catch (e) {
-    if (!(e instanceof CniError && e.cniCode === CNI_CODES.ipamStateCorrupt)) throw e;
+    if (!isCorrupt(e)) throw e;
     const now = deps.now();
     const rebuilt = recoveredState(await readPodRoutes(deps.run), now);
     const aside = await store.quarantine(rebuilt, now);

@@ -1,5 +1,6 @@
-// Every kernel name the policy engine uses, in one place, so that after a restart whatever starts
-// with these prefixes is known to be ours (and nothing else is ever touched).
+// Every kernel name the policy engine uses, in one place, so that after a restart what it made is
+// known to be its own (chains by prefix, sets by their exact shape, isOurSet) and nothing else is
+// ever touched.
 //
 // Length limits, worked out:
 // - iptables chain names: XT_EXTENSION_MAXNAMELEN is 29 bytes with the NUL, so 28 characters.

@@ -21,7 +21,7 @@ import { createLine, memberLine } from './render-ipset.js';
 import { chainTags, hookRule, hookTag, renderChainRules, renderRuleSpec } from './render-iptables.js';
 
 export interface ObservedPolicy {
-  /** Our sets only (names starting mrd-). */
+  /** The policy engine's sets only (names.ts isOurSet). */
   readonly sets: ReadonlyMap<string, SavedSet>;
   /** The filter table per family, as iptables-save printed it. */
   readonly tables: ReadonlyMap<Family, SavedTable | undefined>;

@@ -49,7 +49,8 @@ function parseState(text: string, path: string): IpamState {
   }
 }
 
-const isCorrupt = (e: unknown): boolean => e instanceof CniError && e.cniCode === CNI_CODES.ipamStateCorrupt;
+/** The error a corrupt state file gives (DEL and GC recover from it; ADD and CHECK report it). */
+export const isCorrupt = (e: unknown): e is CniError => e instanceof CniError && e.cniCode === CNI_CODES.ipamStateCorrupt;
 
 async function load(path: string): Promise<IpamState> {
   try {
