@@ -26,7 +26,7 @@ describe('renderStatus', () => {
   });
 
   it('shows each BGP peer with its last error and how long ago it happened', () => {
-    const peer = { asn: 64512, uptimeMs: 5000, prefixesReceived: 2, prefixesIn: 1, prefixesOut: 1, gracefulRestart: 'negotiated' as const, hostname: undefined };
+    const peer = { asn: 64512, uptimeMs: 5000, prefixesReceived: 2, prefixesIn: 1, prefixesOut: 1, gracefulRestart: 'negotiated' as const, hostname: undefined, md5: false };
     const s: StatusDoc = {
       node: 'node-a',
       bgp: {
