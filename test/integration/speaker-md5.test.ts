@@ -96,6 +96,22 @@ describe('TCP MD5 between two speakers', () => {
     await waitFor(() => a.speaker.status()[0]?.md5 === false && state(a) === 'Established', { timeoutMs: 10_000, what: 'the unsigned session' });
   });
 
+  it('never loads TCP MD5 (koffi) while no peer has a password', async () => {
+    let loads = 0;
+    const md5 = () => {
+      loads++;
+      throw new TcpMd5Error('load', 'not wanted here');
+    };
+    const a = await node('127.0.44.1', { md5 });
+    const b = await node('127.0.44.2');
+    a.speaker.setPeers([peer(b, a)]);
+    b.speaker.setPeers([peer(a, b, { passive: true })]);
+    await established(a, 'a plain session');
+    expect(loads).toBe(0);
+    a.speaker.setPeers([peer(b, a, { password: 'now' })]);
+    expect(loads).toBeGreaterThan(0);
+  });
+
   it('does not start a peer with a password when TCP MD5 cannot be loaded', async () => {
     const a = await node('127.0.43.1', {
       md5: () => {
