@@ -96,6 +96,24 @@ describe('TCP MD5 between two speakers', () => {
     await waitFor(() => a.speaker.status()[0]?.md5 === false && state(a) === 'Established', { timeoutMs: 10_000, what: 'the unsigned session' });
   });
 
+  it('switches to a keyed listener while accepted sessions are up, and keeps them', async () => {
+    const b = await node('127.0.45.2');
+    const c = await node('127.0.45.3');
+    c.speaker.setPeers([peer(b, c)]);
+    b.speaker.setPeers([peer(c, b, { passive: true })]);
+    await established(c, 'the plain session c dialled');
+    // A password peer appears at b: b's listener is replaced while c's accepted session lives on.
+    const a = await node('127.0.45.1');
+    a.speaker.setPeers([peer(b, a, { password: 'late' })]);
+    b.speaker.setPeers([peer(c, b, { passive: true }), peer(a, b, { passive: true, password: 'late' })]);
+    await established(a, 'the signed session through the new listener');
+    expect(c.speaker.status()[0]?.state).toBe('Established');
+    expect(b.speaker.status().map((p) => [p.address, p.state, p.md5])).toEqual([
+      ['127.0.45.3', 'Established', false],
+      ['127.0.45.1', 'Established', true],
+    ]);
+  });
+
   it('never loads TCP MD5 (koffi) while no peer has a password', async () => {
     let loads = 0;
     const md5 = () => {

@@ -56,11 +56,6 @@ export class BgpListener {
     return this.port;
   }
 
-  /** Whether the listener carries TCP MD5 keys (it was switched). */
-  get md5(): boolean {
-    return this.keyed !== undefined;
-  }
-
   /** Make the keys on the listener exactly `want` (peer address -> password). */
   setKeys(want: ReadonlyMap<string, string>): Promise<void> {
     this.chain = this.chain.then(() => this.applyKeys(want)).catch((e: unknown) => this.opts.log('error', 'BGP listener: TCP MD5 keys not applied', { err: String(e) }));
@@ -117,8 +112,10 @@ export class BgpListener {
       md5.close(fd);
       throw e;
     }
-    const old = this.server;
-    if (old !== undefined) await new Promise<void>((resolve) => old.close(() => resolve()));
+    // close() frees the port at once (the listening descriptor is closed synchronously); its
+    // callback would wait for every connection it accepted to end, i.e. for the BGP sessions that
+    // must stay up, so it is not awaited.
+    this.server?.close();
     this.server = undefined;
     try {
       try {

@@ -7,7 +7,8 @@
 // when there is none), so libuv runs the non-blocking connect on our keyed descriptor. That is
 // what makes the signature apply; on 'connect' the local port is compared with the one our bind
 // got, and a mismatch (a Node that connected some other socket, unsigned) is destroyed rather
-// than used. test/netns/tcp-md5.test.ts pins both.
+// than used. test/integration/speaker-md5.test.ts shows the signature applies (a dial keyed
+// differently from the listener never connects).
 
 import { isIP, Socket } from 'node:net';
 import type { TcpMd5Sockets } from '../../net/tcp-md5.js';
