@@ -19,6 +19,9 @@ const common = {
   metafile: true,
   logLevel: 'warning',
   define: { __MERIDIAN_VERSION__: JSON.stringify(pkg.version) },
+  // koffi (TCP MD5, src/net/tcp-md5.ts) loads a native .node file relative to its own package, so
+  // it cannot be inlined: it stays a run-time require() resolved from node_modules beside dist/.
+  external: ['koffi'],
 };
 const requireShim = [
   "import { createRequire as __meridianCreateRequire } from 'node:module';",

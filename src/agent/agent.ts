@@ -4,6 +4,7 @@
 //       --snapshot--> planRouting -> Routing.start/update        (BGP, kernel routes, NAT)
 //                     modelFromObjects -> PolicySyncer.update     (ipsets, iptables)
 //                     this Node's podCIDRs -> CNI node file
+//   BGPPeers' passwordSecretRef -> Secrets (GET, own namespace) -> planRouting   (peer-secrets.ts)
 //
 // Invariants:
 // - No kernel change before the first complete view (every kind listed once): see view.ts.
@@ -21,6 +22,7 @@ import type { Runner } from '../net/runner.js';
 import type { Datastore, DatastoreEvent, DatastoreStatus } from '../k8s/datastore.js';
 import { WATCHED_KINDS } from '../k8s/kinds.js';
 import type { Node } from '../k8s/objects.js';
+import type { SecretReader } from '../k8s/secrets.js';
 import { IncrementalCompiler } from '../policy/incremental.js';
 import { modelFromObjects, type PolicyModel } from '../policy/model.js';
 import { isEmptyPlan } from '../policy/plan.js';
@@ -28,8 +30,10 @@ import { PolicySyncer, type SyncerStatus } from '../policy/syncer.js';
 import { applyPlan, observePolicy } from '../policy/writer.js';
 import { publishNodeFile, type NodeFileContent } from './node-file.js';
 import type { AgentMetrics } from './metrics.js';
+import { passwordSecretNames, type SecretState } from './peer-passwords.js';
+import { PeerSecrets } from './peer-secrets.js';
 import { Routing, type RoutingStatus } from './routing.js';
-import { planRouting, viewFromObjects, type RoutingPlan } from './routing-plan.js';
+import { planRouting, viewFromObjects, type ClusterView as RoutingView, type RoutingPlan } from './routing-plan.js';
 import { ClusterView, type ClusterSnapshot, type Timer, type ViewStatus } from './view.js';
 
 export interface AgentDeps {
@@ -45,6 +49,9 @@ export interface AgentDeps {
   readonly policyResyncMs?: number;
   /** First delay before a view that failed to apply is retried (doubling to 30 s). */
   readonly retryMinMs?: number;
+  /** Where BGPPeer password Secrets are read (in cfg.namespace); without it such peers are skipped. */
+  readonly secrets?: SecretReader;
+  readonly secretRefreshMs?: number;
 }
 
 export interface Readiness {
@@ -105,6 +112,10 @@ export class Agent {
   private nodeFile: NodeFileContent | undefined;
   private nodeFileWrites: Promise<void> = Promise.resolve();
   private retryMs: number;
+  private readonly peerSecrets: PeerSecrets | undefined;
+  /** The BGPPeers of the last plan (as JSON), to re-read their Secrets when they change. */
+  private lastBgpPeers = '';
+  private lastSnapshot: ClusterSnapshot | undefined;
 
   constructor(d: AgentDeps) {
     this.d = d;
@@ -119,6 +130,21 @@ export class Agent {
     });
     this.routing = new Routing(d.cfg, { run: d.run, log: d.log.child({ component: 'routing' }), metrics: d.metrics, ...(d.netns !== undefined ? { netns: d.netns } : {}) });
     this.syncer = d.cfg.policy.enabled ? this.makeSyncer() : undefined;
+    this.peerSecrets =
+      d.secrets === undefined
+        ? undefined
+        : new PeerSecrets({
+            reader: d.secrets,
+            namespace: d.cfg.namespace,
+            ...(d.secretRefreshMs !== undefined ? { refreshMs: d.secretRefreshMs } : {}),
+            setTimer: timer,
+            // The same view again, planned with the new passwords (the speaker resets those sessions).
+            onChange: () => {
+              if (this.lastSnapshot !== undefined && this.pending === undefined) this.enqueue(this.lastSnapshot);
+            },
+            onError: (name, e) =>
+              d.log.warn({ secret: `${d.cfg.namespace}/${name}`, err: e instanceof Error ? e.message : String(e) }, 'BGP password Secret could not be read; keeping the last value read'),
+          });
   }
 
   private makeSyncer(): PolicySyncer {
@@ -221,6 +247,7 @@ export class Agent {
   }
 
   private async apply(s: ClusterSnapshot): Promise<void> {
+    this.lastSnapshot = s;
     // Policy first: it never depends on our own Node, and enforcing it is never worth delaying.
     const model = modelFromObjects(s.objects);
     this.modelViews.set(model, { version: s.version, digest: s.digest });
@@ -245,7 +272,8 @@ export class Agent {
     }
     let plan: RoutingPlan;
     try {
-      plan = planRouting(cfg, viewFromObjects(s.objects));
+      const view = viewFromObjects(s.objects);
+      plan = planRouting(cfg, { ...view, secrets: await this.secretsFor(view) });
     } catch (e) {
       this.routingProblems = [e instanceof Error ? e.message : String(e)];
       log.error({ err: e }, 'cannot plan routing from this view; keeping the previous plan');
@@ -282,6 +310,15 @@ export class Agent {
       await publishNodeFile(this.d.cfg.cni.nodeFile, this.nodeFile, this.d.log, () => this.d.metrics.errors.inc({ component: 'cni-node-file' }));
     });
     return this.nodeFileWrites;
+  }
+
+  /** The password Secrets the view's BGPPeers name: all read again when the BGPPeers changed. */
+  private async secretsFor(view: RoutingView): Promise<ReadonlyMap<string, SecretState>> {
+    if (this.peerSecrets === undefined) return new Map();
+    const peers = JSON.stringify(view.bgpPeers);
+    const reread = peers !== this.lastBgpPeers;
+    this.lastBgpPeers = peers;
+    return this.peerSecrets.resolve(passwordSecretNames(view.bgpPeers), { reread });
   }
 
   /** Ready: initial sync done, BGP configured and running, policy applied (when enabled). */
@@ -357,6 +394,7 @@ export class Agent {
   async stop(opts: { graceful: boolean }): Promise<void> {
     this.stopped = true;
     this.retry?.cancel();
+    this.peerSecrets?.stop();
     await this.d.datastore.stop();
     this.view.stop();
     this.syncer?.stop();

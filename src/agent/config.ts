@@ -12,6 +12,7 @@ import { isCanonicalCidr, parseIpValue } from '../ip/address.js';
 import { MeridianError } from '../errors.js';
 import { LOG_LEVELS } from '../logging/logger.js';
 import { DEFAULT_NODE_FILE } from '../cni/names.js';
+import { md5KeyLength, TCP_MD5SIG_MAXKEYLEN } from '../net/tcp-md5-struct.js';
 
 export const CONFIG_DEFAULTS = {
   datastore: { type: 'kubernetes' },
@@ -50,6 +51,8 @@ export const CONFIG_DEFAULTS = {
   statusSocket: '/var/run/meridian/meridian.sock',
   metrics: { listen: '0.0.0.0:9493' },
   logLevel: 'info',
+  // Where deploy/ runs the agent; env POD_NAMESPACE (the DaemonSet sets it) comes first.
+  namespace: 'kube-system',
 } as const;
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
@@ -66,6 +69,12 @@ const holdTime = z
   .refine((v) => v === 0 || v >= 3, { message: 'must be 0 or between 3 and 65535 seconds' });
 // RFC 4724 3: the restart time field is 12 bits.
 const restartTime = z.number().int().min(1).max(4095);
+// A TCP MD5 key (RFC 2385) as the kernel takes it: 1 to 80 bytes (TCP_MD5SIG_MAXKEYLEN).
+const md5Password = z.string().refine((s) => md5KeyLength(s) >= 1 && md5KeyLength(s) <= TCP_MD5SIG_MAXKEYLEN, {
+  message: `must be 1 to ${TCP_MD5SIG_MAXKEYLEN} bytes (a TCP MD5 key, RFC 2385)`,
+});
+// A namespace name is a DNS-1123 label.
+const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'must be a Kubernetes namespace name (DNS-1123 label)' });
 
 /** A CIDR with no host bits set (10.244.0.0/16, not 10.244.0.1/16). */
 export function isCidr(s: string): boolean {
@@ -148,6 +157,8 @@ const peerSchema = z.strictObject({
   ebgpMultihop: z.number().int().min(1).max(255).optional(),
   /** GTSM (RFC 5082): accept the peer's packets only from within this many hops. */
   ttlSecurity: z.strictObject({ hops: z.number().int().min(1).max(254) }).optional(),
+  /** TCP MD5 signature (RFC 2385) on the session; never logged or shown in status. */
+  password: md5Password.optional(),
   importPolicy: routePolicy.optional(),
   exportPolicy: routePolicy.optional(),
 }).superRefine(multihopOrGtsm);
@@ -209,9 +220,11 @@ export function isHostPort(s: string): boolean {
   return isIP(host) !== 0 && p >= 1 && p <= 65535;
 }
 
-export function configSchema(ctx: { defaultNodeName: string }) {
+export function configSchema(ctx: { defaultNodeName: string; defaultNamespace: string }) {
   return z.strictObject({
     nodeName: z.string().min(1).default(ctx.defaultNodeName),
+    /** The agent's own namespace: BGPPeer password Secrets are read from it. */
+    namespace: namespaceName.default(ctx.defaultNamespace),
     datastore: datastoreSchema.prefault({}),
     bgp: bgpSchema.prefault({}),
     routes: z
@@ -276,9 +289,15 @@ export function defaultNodeName(ctx: Pick<ParseContext, 'env' | 'hostname'>): st
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : ctx.hostname;
 }
 
+/** The namespace when the config has none: POD_NAMESPACE (the DaemonSet sets it from metadata.namespace). */
+export function defaultNamespace(ctx: Pick<ParseContext, 'env'>): string {
+  const fromEnv = ctx.env['POD_NAMESPACE']?.trim();
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : CONFIG_DEFAULTS.namespace;
+}
+
 /** Validate an already-parsed document (YAML or JSON) and fill in defaults. */
 export function validateConfig(doc: unknown, ctx: ParseContext): AgentConfig {
-  const r = configSchema({ defaultNodeName: defaultNodeName(ctx) }).safeParse(doc ?? {});
+  const r = configSchema({ defaultNodeName: defaultNodeName(ctx), defaultNamespace: defaultNamespace(ctx) }).safeParse(doc ?? {});
   if (r.success) return r.data;
   const problems: ConfigProblem[] = [];
   for (const issue of r.error.issues) {
@@ -290,6 +309,13 @@ export function validateConfig(doc: unknown, ctx: ParseContext): AgentConfig {
   }
   throw new ConfigError(ctx.source, problems);
 }
+
+/** The config to show (`meridian config check`): every peer password replaced, so it never lands in a terminal log. */
+export function redactSecrets(cfg: AgentConfig): AgentConfig {
+  return { ...cfg, bgp: { ...cfg.bgp, peers: cfg.bgp.peers.map((p) => (p.password === undefined ? p : { ...p, password: REDACTED })) } };
+}
+
+export const REDACTED = '(redacted)';
 
 /** Parse YAML (JSON is YAML too) and validate it. */
 export function parseConfig(text: string, ctx: ParseContext): AgentConfig {

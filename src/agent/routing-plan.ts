@@ -23,6 +23,7 @@ import type { BgpConfiguration, BgpPeer, KubeObject, Node, Service } from '../k8
 import { cidrContains, parseCidr, parseIp } from '../policy/cidr.js';
 import { selectorMatches } from '../policy/selector.js';
 import type { AgentConfig } from './config.js';
+import { annotationPasswords, secretPassword, type SecretState } from './peer-passwords.js';
 import { peerSpecs } from './routing.js';
 
 export const ANNOTATIONS = {
@@ -40,6 +41,8 @@ export interface ClusterView {
   readonly bgpPeers: readonly BgpPeer[];
   readonly bgpConfiguration: BgpConfiguration | undefined;
   readonly services: readonly Service[];
+  /** The Secrets BGPPeers name for passwords, by name (in the agent's namespace); read by the agent. */
+  readonly secrets?: ReadonlyMap<string, SecretState>;
 }
 
 export interface RoutingPlan {
@@ -262,8 +265,9 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
   for (const p of view.bgpPeers) {
     if (p.node !== undefined && p.node !== me.name) continue;
     if (p.nodeSelector !== undefined && !selectorMatches(p.nodeSelector, me.labels)) continue;
-    if (p.passwordSecretRef !== undefined) {
-      problems.push(`BGPPeer ${p.name}: TCP MD5 passwords (RFC 2385) are not supported; peer skipped rather than run without the authentication it asks for`);
+    const pw = p.passwordSecretRef !== undefined ? secretPassword(p.passwordSecretRef, cfg.namespace, view.secrets) : undefined;
+    if (pw !== undefined && 'problem' in pw) {
+      problems.push(`BGPPeer ${p.name}: ${pw.problem}`);
       continue;
     }
     external.push({
@@ -278,6 +282,7 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
       ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
       ...(p.ttlSecurityHops !== undefined ? { ttlSecurityHops: p.ttlSecurityHops } : {}),
+      ...(pw !== undefined ? { password: pw.password } : {}),
       importPolicy: importPolicy(importRanges, [...(bc?.importAllow ?? []), ...p.importAllow]),
     });
   }
@@ -287,8 +292,11 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
     const addrs = ips.split(',').map((s) => s.trim());
     const asns = (me.annotations[ANNOTATIONS.peerAsns] ?? '').split(',').map((s) => Number(s.trim()));
     const ports = (me.annotations[ANNOTATIONS.peerPorts] ?? '').split(',').filter((s) => s.trim() !== '').map((s) => Number(s.trim()));
-    if (me.annotations[ANNOTATIONS.peerPasswords] !== undefined) {
-      problems.push(`node ${me.name}: ${ANNOTATIONS.peerPasswords} is not supported (no TCP MD5); annotation peers skipped`);
+    const pwText = me.annotations[ANNOTATIONS.peerPasswords];
+    const pws = pwText !== undefined ? annotationPasswords(pwText, addrs.length) : { passwords: [] };
+    if ('problem' in pws) {
+      // All or none, as kube-router: never some of the peers without the password meant for them.
+      problems.push(`node ${me.name}: ${ANNOTATIONS.peerPasswords}: ${pws.problem}; annotation peers skipped`);
     } else if (asns.length !== addrs.length || (ports.length > 0 && ports.length !== addrs.length)) {
       problems.push(`node ${me.name}: ${ANNOTATIONS.peerIps}, ${ANNOTATIONS.peerAsns} (and ${ANNOTATIONS.peerPorts}) must list the same number of entries`);
     } else {
@@ -298,7 +306,8 @@ export function planRouting(cfg: AgentConfig, view: ClusterView): RoutingPlan {
           problems.push(`node ${me.name}: annotation peer ${JSON.stringify(address)} AS ${JSON.stringify(asns[i])} is not valid`);
           continue;
         }
-        external.push({ address, asn: a, port: ports[i] ?? 179, gracefulRestart: { restartTime }, importPolicy: importPolicy(importRanges, bc?.importAllow ?? []) });
+        const password = pws.passwords[i];
+        external.push({ address, asn: a, port: ports[i] ?? 179, gracefulRestart: { restartTime }, ...(password !== undefined ? { password } : {}), importPolicy: importPolicy(importRanges, bc?.importAllow ?? []) });
       }
     }
   }

@@ -56,6 +56,7 @@ export function peerSpecs(cfg: AgentConfig): PeerSpec[] {
       ...(p.maxPrefix !== undefined ? { maxPrefix: p.maxPrefix } : {}),
       ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}),
       ...(p.ttlSecurity !== undefined ? { ttlSecurityHops: p.ttlSecurity.hops } : {}),
+      ...(p.password !== undefined ? { password: p.password } : {}),
       ...(importPolicy !== undefined ? { importPolicy } : {}),
       ...(exportPolicy !== undefined ? { exportPolicy } : {}),
     };

@@ -11,20 +11,23 @@ import { startStatusServer } from '../agent/status-server.js';
 import type { Datastore } from '../k8s/datastore.js';
 import { FilesDatastore } from '../k8s/files-datastore.js';
 import { KubernetesDatastore, loadKubeConfig } from '../k8s/informers.js';
+import { apiSecretReader, filesSecretReader, type SecretReader } from '../k8s/secrets.js';
 import { createLogger, resolveLogLevel, type Logger } from '../logging/logger.js';
 import { execRunner } from '../net/exec.js';
 import { waitForStopSignal } from './stop-signal.js';
 
-function makeDatastore(cfg: AgentConfig, source: string, log: Logger, onError: (kind: string) => void): Datastore {
+/** The datastore the config names, and where BGPPeer password Secrets come from with it. */
+function makeDatastore(cfg: AgentConfig, source: string, log: Logger, onError: (kind: string) => void): { datastore: Datastore; secrets: SecretReader } {
   if (cfg.datastore.type === 'files') {
     const dir = cfg.datastore.path as string; // required by the schema for files
-    return new FilesDatastore({
+    const datastore = new FilesDatastore({
       dir,
       onError: (e) => {
         onError('all');
         log.warn({ err: e, dir }, 'manifests unreadable; keeping the last good view');
       },
     });
+    return { datastore, secrets: filesSecretReader(dir) };
   }
   let kubeconfig;
   try {
@@ -33,13 +36,14 @@ function makeDatastore(cfg: AgentConfig, source: string, log: Logger, onError: (
     const where = cfg.datastore.kubeconfig ?? 'the in-cluster ServiceAccount';
     throw new ConfigError(source, [{ field: 'datastore.kubeconfig', message: `cannot load a kubeconfig from ${where}: ${(e as Error).message}` }]);
   }
-  return new KubernetesDatastore({
+  const datastore = new KubernetesDatastore({
     kubeconfig,
     onError: (kind, e) => {
       onError(kind);
       log.warn({ kind, err: e instanceof Error ? e.message : String(e) }, 'list/watch failed; retrying with backoff, keeping the last view');
     },
   });
+  return { datastore, secrets: apiSecretReader(kubeconfig) };
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -56,11 +60,11 @@ export function registerAgentCommand(program: Command): void {
         datastore: () => holder.agent?.datastoreStatus(),
         invalidObjects: () => holder.agent?.invalidObjects() ?? 0,
       });
-      const datastore = makeDatastore(cfg, opts.config, log, (kind) => {
+      const { datastore, secrets } = makeDatastore(cfg, opts.config, log, (kind) => {
         metrics.datastoreErrors.inc({ kind });
         metrics.errors.inc({ component: 'datastore' });
       });
-      const agent = new Agent({ cfg, datastore, run: execRunner, log, metrics });
+      const agent = new Agent({ cfg, datastore, secrets, run: execRunner, log, metrics });
       holder.agent = agent;
       const statusServer = await startStatusServer(cfg.statusSocket, () => agent.status());
       const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => agent.readiness());

@@ -1,6 +1,6 @@
 // `meridian bgp run --config FILE`: the BGP speaker and kernel route programming on their own,
 // from an agent config with the files datastore: the routing plan (routing-plan.ts) from the
-// directory's Nodes, BGPPeers, BGPConfiguration and Services — node mesh, explicit peers, this
+// directory's Nodes, BGPPeers (with their password Secrets), BGPConfiguration and Services — node mesh, explicit peers, this
 // node's podCIDRs and `bgp.advertise` — installs what it learns, serves `meridian status`. SIGTERM/SIGINT stop it
 // gracefully: sessions dropped without NOTIFICATION and kernel routes left in place, so peers
 // with graceful restart and the kernel keep forwarding until the next run resyncs.
@@ -11,6 +11,7 @@ import { loadConfigFile } from '../agent/config-file.js';
 import { ConfigError } from '../agent/config.js';
 import { publishNodeFile } from '../agent/node-file.js';
 import { Routing } from '../agent/routing.js';
+import { passwordSecretNames } from '../agent/peer-passwords.js';
 import { planRouting, viewFromObjects, type RoutingPlan } from '../agent/routing-plan.js';
 import type { AgentConfig } from '../agent/config.js';
 import type { Logger } from '../logging/logger.js';
@@ -22,12 +23,15 @@ import { execRunner } from '../net/exec.js';
 import { waitForStopSignal } from './stop-signal.js';
 
 async function readPlan(cfg: AgentConfig, dir: string, log: Logger): Promise<RoutingPlan> {
-  const { objects, problems } = await readManifestDir(dir);
+  const { objects, problems, secrets } = await readManifestDir(dir);
   for (const p of problems) log.warn({ source: p.source, index: p.index, kind: p.kind, name: p.name }, `manifest ${p.used ? 'used in part' : 'skipped'}: ${p.reason}`);
   if (!objects.some((o) => o.kind === 'Node' && o.name === cfg.nodeName)) {
     throw new ConfigError(dir, [{ field: 'nodeName', message: `no Node named ${cfg.nodeName} in ${dir}` }]);
   }
-  const plan = planRouting(cfg, viewFromObjects(objects));
+  // BGPPeer passwords: `kind: Secret` manifests of the agent's namespace in the same directory.
+  const mine = new Map(secrets.filter((s) => s.namespace === cfg.namespace).map((s) => [s.name, { found: true as const, data: s.data }]));
+  const view = viewFromObjects(objects);
+  const plan = planRouting(cfg, { ...view, secrets: new Map(passwordSecretNames(view.bgpPeers).map((n) => [n, mine.get(n) ?? { found: false as const, reason: 'not found' }])) });
   for (const p of plan.problems) log.warn({ problem: p }, 'routing configuration problem');
   return plan;
 }

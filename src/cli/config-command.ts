@@ -3,7 +3,7 @@
 
 import { stringify } from 'yaml';
 import type { Command } from 'commander';
-import { CONFIG_DEFAULTS } from '../agent/config.js';
+import { CONFIG_DEFAULTS, redactSecrets } from '../agent/config.js';
 import { loadConfigFile } from '../agent/config-file.js';
 
 export function registerConfigCommand(program: Command): void {
@@ -11,11 +11,11 @@ export function registerConfigCommand(program: Command): void {
 
   config
     .command('check')
-    .description('validate an agent config file and print it with every default filled in (exit 2 if invalid)')
+    .description('validate an agent config file and print it with every default filled in, passwords redacted (exit 2 if invalid)')
     .requiredOption('-c, --config <file>', 'agent config file (YAML or JSON)')
     .option('--json', 'print JSON instead of YAML')
     .action(async (opts: { config: string; json?: boolean }) => {
-      const cfg = await loadConfigFile(opts.config);
+      const cfg = redactSecrets(await loadConfigFile(opts.config));
       process.stdout.write(opts.json === true ? JSON.stringify(cfg, null, 2) + '\n' : stringify(cfg));
     });
 

@@ -61,7 +61,7 @@ export function renderStatus(s: StatusDoc, now: number = Date.now()): string {
     out.push('', 'BGP peers:');
     out.push(
       table([
-        ['PEER', 'AS', 'STATE', 'UPTIME', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'GR', 'LAST ERROR'],
+        ['PEER', 'AS', 'STATE', 'UPTIME', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'GR', 'MD5', 'LAST ERROR'],
         ...b.peers.map((p) => [
           p.address,
           String(p.asn),
@@ -71,6 +71,7 @@ export function renderStatus(s: StatusDoc, now: number = Date.now()): string {
           String(p.prefixesIn),
           String(p.prefixesOut),
           p.gracefulRestart,
+          p.md5 ? 'yes' : 'no',
           p.lastError === undefined ? '' : p.lastErrorAt === undefined ? p.lastError : `${p.lastError} (${ago(p.lastErrorAt, now)})`,
         ]),
       ]),

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { MeridianError } from '../errors.js';
 import { dedupe, parseManifests, type ManifestProblem } from './manifests.js';
 import type { KubeObject } from './objects.js';
+import type { Secret } from './secret.js';
 
 export class ManifestDirError extends MeridianError {
   readonly code = 'MANIFEST_DIR';
@@ -30,7 +31,7 @@ async function files(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-export async function readManifestDir(dir: string): Promise<{ objects: KubeObject[]; problems: ManifestProblem[] }> {
+export async function readManifestDir(dir: string): Promise<{ objects: KubeObject[]; problems: ManifestProblem[]; secrets: Secret[] }> {
   let list: string[];
   try {
     list = await files(dir);
@@ -39,10 +40,13 @@ export async function readManifestDir(dir: string): Promise<{ objects: KubeObjec
   }
   const objects: KubeObject[] = [];
   const problems: ManifestProblem[] = [];
+  const secrets = new Map<string, Secret>();
   for (const f of list) {
     const r = parseManifests(await readFile(f, 'utf8'), relative(dir, f) || f);
     objects.push(...r.objects);
     problems.push(...r.problems);
+    // Later definitions win, as for the objects.
+    for (const s of r.secrets) secrets.set(`${s.namespace}/${s.name}`, s);
   }
-  return { objects: dedupe(objects), problems };
+  return { objects: dedupe(objects), problems, secrets: [...secrets.values()] };
 }

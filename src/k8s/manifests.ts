@@ -8,6 +8,7 @@
 import { parseAllDocuments } from 'yaml';
 import { Invalid, isObj, labels, list, obj, optStr, port, protocol, selector, str, type Obj } from './decode.js';
 import { bgpConfiguration, bgpPeer, service } from './routing-objects.js';
+import { decodeSecret, type Secret } from './secret.js';
 import { parseCidr, cidrCovers, canonicalIp } from '../policy/cidr.js';
 import type {
   ContainerPort,
@@ -36,6 +37,11 @@ export interface ManifestProblem {
 export interface ParsedManifests {
   readonly objects: KubeObject[];
   readonly problems: ManifestProblem[];
+  /**
+   * `kind: Secret` documents, apart from the objects: only BGPPeer passwords read them
+   * (src/k8s/secrets.ts), and their values must stay out of the view, its digests and its status.
+   */
+  readonly secrets: Secret[];
 }
 
 /** Kinds this datastore knows but nothing reads; skipped without a problem. */
@@ -242,10 +248,10 @@ function node(doc: Obj): Node {
   return { kind: 'Node', name: m.name, labels: m.labels, annotations: m.annotations, podCIDRs, addresses };
 }
 
-/** One document (or a `kind: List`'s items) to objects; throws Invalid. */
+/** One document (or a `kind: List`'s items) to objects (and Secrets); throws Invalid. */
 type Report = (kind: string | undefined, name: string | undefined, reason: string, used?: true) => void;
 
-function decode(doc: unknown, out: KubeObject[], report: Report): void {
+function decode(doc: unknown, out: KubeObject[], report: Report, secrets: Secret[] = []): void {
   if (doc === null || doc === undefined) return; // an empty document between two `---`
   if (!isObj(doc)) throw new Invalid('a document must be an object');
   const kind = typeof doc['kind'] === 'string' ? doc['kind'] : undefined;
@@ -260,7 +266,11 @@ function decode(doc: unknown, out: KubeObject[], report: Report): void {
       case 'ServiceList':
       case 'BGPPeerList':
       case 'BGPConfigurationList':
-        for (const item of list(doc['items'], 'items')) decode(item, out, report);
+      case 'SecretList':
+        for (const item of list(doc['items'], 'items')) decode(item, out, report, secrets);
+        return;
+      case 'Secret':
+        secrets.push(decodeSecret(doc));
         return;
       case 'Namespace':
         out.push(namespace(doc));
@@ -302,6 +312,7 @@ function decode(doc: unknown, out: KubeObject[], report: Report): void {
 export function parseManifests(text: string, source: string): ParsedManifests {
   const objects: KubeObject[] = [];
   const problems: ManifestProblem[] = [];
+  const secrets: Secret[] = [];
   const docs = parseAllDocuments(text);
   const all = Array.isArray(docs) ? docs : [docs];
   for (const [index, d] of all.entries()) {
@@ -313,13 +324,13 @@ export function parseManifests(text: string, source: string): ParsedManifests {
       continue;
     }
     try {
-      decode(d.toJS(), objects, report);
+      decode(d.toJS(), objects, report, secrets);
     } catch (e) {
       if (e instanceof Invalid) report(undefined, undefined, e.message);
       else throw e;
     }
   }
-  return { objects, problems };
+  return { objects, problems, secrets };
 }
 
 /** Later definitions of the same object replace earlier ones (as an apply would). */

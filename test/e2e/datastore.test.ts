@@ -3,7 +3,8 @@
 // - every file in deploy/ is accepted by the API server; the CRDs validate what they should;
 // - the datastore lists and watches every kind, decodes objects through the manifest decoders,
 //   reports unusable objects (a BGPPeer with a bad address) and keeps the rest;
-// - the ServiceAccount can read exactly the watched kinds, and cannot write or read secrets;
+// - the ServiceAccount can read exactly the watched kinds, and cannot write; of Secrets it can only
+//   get one by name in its own namespace (BGPPeer passwords, src/k8s/secrets.ts);
 // - an API server stop and start: the datastore reports the outage, keeps its view, and catches
 //   up with what changed while it was down.
 
@@ -15,6 +16,7 @@ import { ClusterView, type ClusterSnapshot } from '../../src/agent/view.js';
 import type { DatastoreEvent } from '../../src/k8s/datastore.js';
 import { KubernetesDatastore, loadKubeConfig } from '../../src/k8s/informers.js';
 import { WATCHED_KINDS } from '../../src/k8s/kinds.js';
+import { apiSecretReader } from '../../src/k8s/secrets.js';
 import { ControlPlane } from '../harness/control-plane.js';
 import { DEPLOY_FILES } from '../harness/deploy-files.js';
 import { applyFiles, create, remove, tryCreate, type Doc } from '../harness/kube-apply.js';
@@ -66,6 +68,25 @@ describe('deploy/ on a real API server', () => {
     const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'forbidden' } };
     expect((await cp.request('POST', '/api/v1/nodes', { token, body: node })).status).toBe(403);
     expect((await cp.request('DELETE', '/apis/meridian.io/v1/bgppeers/x', { token })).status).toBe(403);
+  });
+
+  it('lets the ServiceAccount get a password Secret by name in its own namespace, and nothing else of Secrets', async () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bgp-passwords', namespace: 'kube-system' }, stringData: { tor: 's3cret' } } as Doc;
+    const elsewhere = { ...secret, metadata: { name: 'bgp-passwords', namespace: 'default' } } as Doc;
+    await create(cp, secret);
+    await create(cp, elsewhere);
+    try {
+      const reader = apiSecretReader(loadKubeConfig(cp.writeKubeconfig(join(dir, 'sa-secrets.kubeconfig'), { token })));
+      const got = await waitFor(() => reader.read('kube-system', 'bgp-passwords'), { timeoutMs: 10_000, what: 'the Secret through the Role' });
+      expect(got.data['tor']?.toString()).toBe('s3cret');
+      expect(await reader.read('kube-system', 'absent')).toBeUndefined();
+      await expect(reader.read('default', 'bgp-passwords')).rejects.toThrow(/HTTP 403/);
+      expect((await cp.request('GET', '/api/v1/namespaces/kube-system/secrets', { token })).status).toBe(403);
+      expect((await cp.request('GET', '/api/v1/namespaces/kube-system/secrets?watch=true&timeoutSeconds=1', { token })).status).toBe(403);
+    } finally {
+      await remove(cp, secret);
+      await remove(cp, elsewhere);
+    }
   });
 });
 

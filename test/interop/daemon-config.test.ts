@@ -30,7 +30,7 @@ const tor: DaemonOptions = {
   holdTime: 9,
   listenPort: 1179,
   neighbors: [
-    { address: '10.0.0.2', asn: 4200000002, passive: true, gracefulRestart: true, nextHopSelf: true },
+    { address: '10.0.0.2', asn: 4200000002, passive: true, gracefulRestart: true, nextHopSelf: true, password: 'tor-s3cret!' },
     { address: 'fd00::2', asn: 4200000002, holdTime: 30, port: 1790, localAddress: 'fd00::1' },
   ],
 };
@@ -122,6 +122,8 @@ describe('bgp-daemons config renderers', () => {
     expect(() => validateOptions({ ...tor, ipv6: false })).toThrow(/needs ipv6: true/);
     expect(() => validateOptions({ ...tor, neighbors: [{ address: '10.0.0.2', asn: 65001, rrClient: true }] })).toThrow(/needs routeReflector/);
     expect(() => validateOptions({ ...rr, neighbors: [{ address: '10.0.0.9', asn: 65009, rrClient: true }] })).toThrow(/must be iBGP/);
+    expect(() => validateOptions({ ...rr, neighbors: [{ address: '10.0.0.9', asn: 65009, password: 'with space' }] })).toThrow(/without spaces, quotes/);
+    expect(() => validateOptions({ ...rr, neighbors: [{ address: '10.0.0.9', asn: 65009, password: 'a"b' }] })).toThrow(/without spaces, quotes/);
   });
 
   it('BIRD static routes carry the announce attributes', () => {

@@ -22,6 +22,8 @@ export interface PeerSpec {
   readonly ebgpMultihop?: number;
   /** GTSM (RFC 5082): send TTL 255, accept only from within this many hops. */
   readonly ttlSecurityHops?: number;
+  /** TCP MD5 signature key (RFC 2385), 1 to 80 bytes: every segment both ways is signed with it. */
+  readonly password?: string;
 }
 
 export interface SpeakerConfig {
@@ -70,6 +72,8 @@ export interface PeerStatus {
   /** When lastError happened (epoch milliseconds). */
   readonly lastErrorAt: number | undefined;
   readonly hostname: string | undefined;
+  /** The session is signed with TCP MD5 (the password itself is never shown). */
+  readonly md5: boolean;
 }
 
 /** IPv4-mapped IPv6 (from a dual-stack listener) back to IPv4. */
@@ -101,7 +105,9 @@ export function sessionDiffers(a: PeerSpec, b: PeerSpec): boolean {
     (a.passive ?? false) !== (b.passive ?? false) ||
     (a.holdTime ?? 0) !== (b.holdTime ?? 0) ||
     JSON.stringify(a.gracefulRestart) !== JSON.stringify(b.gracefulRestart) ||
-    a.localAddress !== b.localAddress
+    a.localAddress !== b.localAddress ||
+    // A connection keeps the key it was made with: a new password needs a new connection.
+    a.password !== b.password
   );
 }
 

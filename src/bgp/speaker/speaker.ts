@@ -10,9 +10,10 @@
 //
 // Longer than the usual ~400 lines because it is the one place the per-peer state machines meet
 // the shared RIBs; the pieces with rules of their own live beside it: route-rules.ts (RFC import
-// and export rules), policy.ts, adj-rib-out.ts (queue and packing), peer-spec.ts (config types).
+// and export rules), policy.ts, adj-rib-out.ts (queue and packing), peer-spec.ts (config types),
+// listener.ts and md5-dial.ts (sockets, with TCP MD5 for peers that have a password).
 
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   AFI_IPV4,
   AFI_IPV6,
@@ -31,8 +32,11 @@ import {
 import { LOCAL_SOURCE, Rib, type LocRibChange, type RibPath, type SourceInfo } from '../rib/rib.js';
 import { bgpIdToNumber, bgpIdToString } from '../fsm/collision.js';
 import type { Negotiated } from '../session/negotiate.js';
-import { Session } from '../session/session.js';
+import { Session, type SessionDeps } from '../session/session.js';
+import { loadTcpMd5, type TcpMd5Sockets } from '../../net/tcp-md5.js';
 import { AdjRibOut } from './adj-rib-out.js';
+import { BgpListener } from './listener.js';
+import { dialMd5 } from './md5-dial.js';
 import { mergeFromTwoOctetPeer, normaliseAddress, sessionDiffers, type PeerSpec, type PeerStatus, type SpeakerConfig } from './peer-spec.js';
 
 export { normaliseAddress, type PeerSpec, type PeerStatus, type SpeakerConfig } from './peer-spec.js';
@@ -70,6 +74,8 @@ interface Peer {
   rejected: Set<string>;
   /** The peer's graceful restart capability on the last established session. */
   peerGr?: NonNullable<Negotiated['peerGracefulRestart']> | undefined;
+  /** The peer has a password but TCP MD5 is unavailable: its session is never started. */
+  md5Error?: { readonly text: string; readonly at: number } | undefined;
 }
 
 
@@ -86,15 +92,17 @@ export class Speaker {
   private readonly peers = new Map<string, Peer>();
   private readonly listeners: RoutesListener[] = [];
   private readonly syncListeners: (() => void)[] = [];
-  private server: Server | undefined;
+  private listener: BgpListener | undefined;
   private flushScheduled = false;
   private readonly startedAt: number;
+  private readonly md5: () => TcpMd5Sockets;
 
-  constructor(cfg: SpeakerConfig, deps: { log?: SpeakerLog; now?: () => number } = {}) {
+  constructor(cfg: SpeakerConfig, deps: { log?: SpeakerLog; now?: () => number; md5?: () => TcpMd5Sockets } = {}) {
     this.cfg = cfg;
     this.me = { asn: cfg.asn, routerId: cfg.routerId, clusterId: cfg.clusterId ?? cfg.routerId };
     this.log = deps.log ?? (() => undefined);
     this.now = deps.now ?? (() => Date.now());
+    this.md5 = deps.md5 ?? loadTcpMd5;
     this.startedAt = this.now();
     for (const f of cfg.families ?? DEFAULT_FAMILIES) this.ribs.set(f.afi, new Rib<RouteAttrs>({ toCandidate }));
   }
@@ -102,19 +110,17 @@ export class Speaker {
   /** Listen for peers (if a port is configured). Resolves with the bound port. */
   async start(): Promise<number> {
     if (this.cfg.listenPort === 0 && this.cfg.listenAddress === undefined) return 0;
-    const server = createServer((socket) => this.accept(socket));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.once('listening', () => {
-        server.off('error', reject);
-        // An accept error later (EMFILE) must not crash the process.
-        server.on('error', (e) => this.log('error', 'BGP listener error', { err: String(e) }));
-      });
-      server.listen({ port: this.cfg.listenPort, host: this.cfg.listenAddress ?? '::', ipv6Only: false }, () => resolve());
+    const listener = new BgpListener({
+      host: this.cfg.listenAddress ?? '::',
+      port: this.cfg.listenPort,
+      onConnection: (socket) => this.accept(socket),
+      log: this.log,
+      md5: this.md5,
     });
-    const addr = server.address();
-    return typeof addr === 'object' && addr !== null ? addr.port : 0;
+    this.listener = listener;
+    const port = await listener.start();
+    if (this.peers.size > 0) this.syncListenerKeys();
+    return port;
   }
 
   /** Stop: Cease to every peer (administrative shutdown) and close the listener. */
@@ -127,9 +133,9 @@ export class Speaker {
       else p.session.stop();
     }
     this.peers.clear();
-    const s = this.server;
-    this.server = undefined;
-    if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
+    const l = this.listener;
+    this.listener = undefined;
+    await l?.close();
   }
 
   onRoutes(l: RoutesListener): void {
@@ -174,6 +180,14 @@ export class Speaker {
       }
     }
     for (const [addr, s] of want) if (!this.peers.has(addr)) this.addPeer(addr, s);
+    this.syncListenerKeys();
+  }
+
+  /** Passive side of TCP MD5: the listener holds a key for every peer with a password. */
+  private syncListenerKeys(): void {
+    const keys = new Map<string, string>();
+    for (const [addr, p] of this.peers) if (p.spec.password !== undefined && p.md5Error === undefined) keys.set(addr, p.spec.password);
+    void this.listener?.setKeys(keys);
   }
 
   /** Originate (or replace) a route of ours: a podCIDR, a service range. */
@@ -228,9 +242,10 @@ export class Speaker {
         prefixesIn: inCount,
         gracefulRestart: gr,
         prefixesOut: p.out.size,
-        lastError: p.session.lastError?.text,
-        lastErrorAt: p.session.lastError?.at,
+        lastError: p.md5Error?.text ?? p.session.lastError?.text,
+        lastErrorAt: p.md5Error?.at ?? p.session.lastError?.at,
         hostname: p.session.negotiated?.peerHostname,
+        md5: p.spec.password !== undefined,
       };
     });
   }
@@ -239,6 +254,7 @@ export class Speaker {
     const gr = spec.gracefulRestart ?? { restartTime: 120 };
     const families = (this.cfg.families ?? DEFAULT_FAMILIES).filter((f) => f.afi === familyOfAddress(addr));
     const restarting = this.cfg.restarting === true && gr !== false && this.now() - this.startedAt < gr.restartTime * 1000;
+    const { connect, md5Error } = this.transport(addr, spec);
     const session = new Session(
       {
         local: {
@@ -263,10 +279,11 @@ export class Speaker {
         down: (s, info) => this.onDown(addr, info.graceful),
         log: (s, level, msg, extra) => this.log(level, msg, { peer: addr, ...extra }),
       },
-      { now: this.now },
+      { now: this.now, ...(connect !== undefined ? { connect } : {}) },
     );
     const peer: Peer = {
       spec,
+      md5Error,
       session,
       out: new AdjRibOut(),
       awaitingEor: new Set(),
@@ -274,7 +291,23 @@ export class Speaker {
       rejected: new Set(),
     };
     this.peers.set(addr, peer);
-    session.start();
+    // Never run a peer that asks for a password without one (it would be unauthenticated).
+    if (md5Error === undefined) session.start();
+  }
+
+  /** How this peer's outbound connections are made: plain, or signed with its password. */
+  private transport(addr: string, spec: PeerSpec): { connect?: SessionDeps['connect']; md5Error?: { text: string; at: number } } {
+    const password = spec.password;
+    if (password === undefined) return {};
+    let md5: TcpMd5Sockets;
+    try {
+      md5 = this.md5();
+    } catch (e) {
+      const err = `TCP MD5 unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      this.log('error', 'peer has a password but TCP MD5 is unavailable: session not started', { peer: addr, err });
+      return { md5Error: { text: err, at: this.now() } };
+    }
+    return { connect: (o) => dialMd5(md5, { ...o, password }) };
   }
 
   private removePeer(addr: string): void {

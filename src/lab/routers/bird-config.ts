@@ -57,6 +57,7 @@ export function renderBirdConfig(opts: RouterConfig, dir: string): string {
     out.push(`  ${local.filter((x) => x !== undefined).join(' ')};`);
     out.push(`  neighbor ${n.address}${n.port !== undefined ? ` port ${n.port}` : ''} as ${n.asn};`);
     if (n.passive === true) out.push('  passive on;');
+    if (n.password !== undefined) out.push(`  password "${n.password}";`);
     const t = timersOf(opts, n);
     if (t !== undefined) out.push(`  hold time ${t.hold}; keepalive time ${t.keepalive};`);
     out.push(`  connect retry time ${CONNECT_RETRY_S}; connect delay time 1; error wait time 1, 10;`);

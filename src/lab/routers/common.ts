@@ -43,6 +43,8 @@ export function validateOptions(opts: RouterConfig): void {
     if (familyOf(n.address) === 6 && opts.ipv6 !== true) throw new Error(`IPv6 neighbor ${n.address} needs ipv6: true`);
     if (n.rrClient === true && opts.routeReflector === undefined) throw new Error(`rrClient ${n.address} needs routeReflector`);
     if (n.rrClient === true && isEbgp(opts, n)) throw new Error(`rrClient ${n.address} must be iBGP`);
+    // One word that needs no quoting in any of the three config languages.
+    if (n.password !== undefined && !/^[!#-[\]-~]{1,80}$/.test(n.password)) throw new Error(`password of ${n.address}: use 1-80 printable characters without spaces, quotes or backslashes`);
     if (n.localAddress !== undefined && familyOf(n.localAddress) !== familyOf(n.address)) {
       throw new Error(`localAddress ${n.localAddress} is not of the family of ${n.address}`);
     }

@@ -30,6 +30,7 @@ export function renderBgpdConfig(opts: RouterConfig, hostname: string): string {
     o.push(` neighbor ${a} remote-as ${n.asn}`);
     if (n.port !== undefined) o.push(` neighbor ${a} port ${n.port}`);
     if (n.passive === true) o.push(` neighbor ${a} passive`);
+    if (n.password !== undefined) o.push(` neighbor ${a} password ${n.password}`);
     if (n.multihop === true) o.push(` neighbor ${a} ebgp-multihop 8`);
     if (n.localAddress !== undefined) o.push(` neighbor ${a} update-source ${n.localAddress}`);
     const t = timersOf(opts, n);

@@ -26,6 +26,7 @@ export function renderGobgpConfig(opts: RouterConfig): string {
   if (opts.multipath === true) o.push('[global.use-multiple-paths.config]', '  enabled = true', '[global.use-multiple-paths.ebgp.config]', '  allow-multiple-as = true');
   for (const n of opts.neighbors) {
     o.push('', '[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${q(n.address)}`, `    peer-as = ${n.asn}`);
+    if (n.password !== undefined) o.push(`    auth-password = ${q(n.password)}`);
     o.push('  [neighbors.timers.config]');
     const t = timersOf(opts, n);
     if (t !== undefined) o.push(`    hold-time = ${t.hold}`, `    keepalive-interval = ${t.keepalive}`);

@@ -29,6 +29,8 @@ export interface RouterNeighbor {
   readonly policy?: { readonly in?: 'permit-all'; readonly out?: 'permit-all' };
   /** eBGP to a peer that is not on a shared subnet (e.g. sessions to the router's loopback). */
   readonly multihop?: boolean;
+  /** TCP MD5 signature (RFC 2385): printable ASCII without spaces, quotes or backslashes. */
+  readonly password?: string;
 }
 
 /** A BGP speaker's configuration, independent of where it runs. */

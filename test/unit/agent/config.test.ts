@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, ConfigError, isCidr, isHostPort, parseConfig, type ConfigProblem } from '../../../src/agent/config.js';
+import { CONFIG_DEFAULTS, ConfigError, isCidr, isHostPort, parseConfig, REDACTED, redactSecrets, type ConfigProblem } from '../../../src/agent/config.js';
+import { peerSpecs } from '../../../src/agent/routing.js';
 
 const ctx = { source: 'test.yaml', env: {}, hostname: 'host-1' };
 
@@ -19,6 +20,7 @@ describe('agent config', () => {
     const c = parseConfig('', ctx);
     expect(c).toEqual({
       nodeName: 'host-1',
+      namespace: 'kube-system',
       datastore: { type: 'kubernetes' },
       bgp: { asn: 64512, listenAddress: '::', listenPort: 179, peers: [], nodeMesh: true, gracefulRestartTime: 120, advertise: [] },
       routes: { protocol: 180, table: 254, metric: 20 },
@@ -35,6 +37,26 @@ describe('agent config', () => {
   it('takes the node name from NODE_NAME before the hostname', () => {
     expect(parseConfig('{}', { ...ctx, env: { NODE_NAME: 'node-7' } }).nodeName).toBe('node-7');
     expect(parseConfig('nodeName: explicit', { ...ctx, env: { NODE_NAME: 'node-7' } }).nodeName).toBe('explicit');
+  });
+
+  it('takes the namespace from POD_NAMESPACE before kube-system, and checks it is a namespace name', () => {
+    expect(parseConfig('{}', { ...ctx, env: { POD_NAMESPACE: 'meridian-system' } }).namespace).toBe('meridian-system');
+    expect(parseConfig('namespace: net', { ...ctx, env: { POD_NAMESPACE: 'meridian-system' } }).namespace).toBe('net');
+    expect(problems('namespace: Not_A_Name')).toEqual([{ field: 'namespace', message: 'must be a Kubernetes namespace name (DNS-1123 label)' }]);
+  });
+
+  it('takes a peer password of 1 to 80 bytes, passes it to the speaker and redacts it for display', () => {
+    const c = parseConfig(`bgp:\n  peers:\n    - {address: 192.0.2.254, asn: 65000, password: "s3cret"}\n    - {address: 192.0.2.253, asn: 65000}\n`, ctx);
+    expect(c.bgp.peers[0]?.password).toBe('s3cret');
+    expect(peerSpecs(c).map((p) => p.password)).toEqual(['s3cret', undefined]);
+    const shown = redactSecrets(c);
+    expect(JSON.stringify(shown)).not.toContain('s3cret');
+    expect(shown.bgp.peers[0]?.password).toBe(REDACTED);
+    expect(shown.bgp.peers[1]).toEqual(c.bgp.peers[1]);
+    expect(c.bgp.peers[0]?.password).toBe('s3cret'); // the config itself is untouched
+    const bad = { field: 'bgp.peers[0].password', message: 'must be 1 to 80 bytes (a TCP MD5 key, RFC 2385)' };
+    expect(problems(`bgp: {peers: [{address: 192.0.2.254, asn: 65000, password: ""}]}`)).toEqual([bad]);
+    expect(problems(`bgp: {peers: [{address: 192.0.2.254, asn: 65000, password: "${'x'.repeat(81)}"}]}`)).toEqual([bad]);
   });
 
   it('fills peer defaults and keeps explicit values', () => {

@@ -198,13 +198,6 @@ describe('planRouting', () => {
     expect(evaluatePolicy(plain.peers[0]?.exportPolicy ?? { rules: [], defaultAction: 'accept' }, parsePrefix('10.244.1.0/24'), {}).accepted).toBe(false);
   });
 
-  it('skips BGPPeers that ask for TCP MD5 and says why', () => {
-    const pw = { apiVersion: 'meridian.io/v1', kind: 'BGPPeer', metadata: { name: 'md5' }, spec: { peerIP: '198.51.100.1', asNumber: 65001, passwordSecretRef: { name: 's', key: 'k' } } };
-    const p = planRouting(cfg(), view([...three, pw]));
-    expect(p.peers.some((x) => x.address === '198.51.100.1')).toBe(false);
-    expect(p.problems[0]).toMatch(/MD5/);
-  });
-
   it('advertises service ranges and in-range external and load-balancer IPs', () => {
     const bc = {
       kind: 'BGPConfiguration',

@@ -26,7 +26,7 @@ describe('renderStatus', () => {
   });
 
   it('shows each BGP peer with its last error and how long ago it happened', () => {
-    const peer = { asn: 64512, uptimeMs: 5000, prefixesReceived: 2, prefixesIn: 1, prefixesOut: 1, gracefulRestart: 'negotiated' as const, hostname: undefined };
+    const peer = { asn: 64512, uptimeMs: 5000, prefixesReceived: 2, prefixesIn: 1, prefixesOut: 1, gracefulRestart: 'negotiated' as const, hostname: undefined, md5: false };
     const s: StatusDoc = {
       node: 'node-a',
       bgp: {
@@ -42,7 +42,15 @@ describe('renderStatus', () => {
       },
     };
     const text = renderStatus(s, 121_000);
-    expect(text).toMatch(/192\.0\.2\.2\s+64512\s+Established\s+5s\s+2\s+1\s+1\s+negotiated\s+hold timer expired: sent NOTIFICATION 4\/0 \(Hold Timer Expired \/ Unspecific\) \(2m0s ago\)\n/);
-    expect(text).toMatch(/192\.0\.2\.3\s+64512\s+Established\s+5s\s+2\s+1\s+1\s+negotiated\n/);
+    expect(text).toMatch(/192\.0\.2\.2\s+64512\s+Established\s+5s\s+2\s+1\s+1\s+negotiated\s+no\s+hold timer expired: sent NOTIFICATION 4\/0 \(Hold Timer Expired \/ Unspecific\) \(2m0s ago\)\n/);
+    expect(text).toMatch(/192\.0\.2\.3\s+64512\s+Established\s+5s\s+2\s+1\s+1\s+negotiated\s+no\n/);
+  });
+
+  it('says which sessions are signed with TCP MD5', () => {
+    const peer = { asn: 65000, state: 'Established', uptimeMs: 5000, prefixesReceived: 1, prefixesIn: 1, prefixesOut: 2, gracefulRestart: 'none' as const, lastError: undefined, lastErrorAt: undefined, hostname: undefined };
+    const text = renderStatus({ node: 'n', bgp: { asn: 64512, routerId: '192.0.2.1', restarting: false, peers: [{ ...peer, address: '192.0.2.254', md5: true }, { ...peer, address: '192.0.2.253', md5: false }], originated: [], routes: [] } });
+    expect(text).toMatch(/PEER\s+AS\s+STATE\s+UPTIME\s+RECEIVED\s+ACCEPTED\s+ADVERTISED\s+GR\s+MD5\s+LAST ERROR/);
+    expect(text).toMatch(/192\.0\.2\.254\s+65000\s+Established\s+5s\s+1\s+1\s+2\s+none\s+yes/);
+    expect(text).toMatch(/192\.0\.2\.253\s+65000\s+Established\s+5s\s+1\s+1\s+2\s+none\s+no/);
   });
 });

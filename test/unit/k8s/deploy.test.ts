@@ -1,5 +1,6 @@
 // deploy/ agrees with the code: the ClusterRole grants exactly list/watch on the kinds the
-// agent watches (src/k8s/kinds.ts) and nothing else, and the CRD schemas name the same fields
+// agent watches (src/k8s/kinds.ts) and nothing else, Secrets are readable only by name in the
+// agent's namespace, and the CRD schemas name the same fields
 // the decoders read (src/k8s/routing-objects.ts).
 
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,23 @@ describe('deploy/', () => {
     const granted = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}:${[...r.verbs].sort().join(',')}`))).sort();
     expect(granted).toEqual(KINDS.map((k) => `${k.group}/${k.resource}:list,watch`).sort());
     expect(JSON.stringify(role)).not.toContain('*');
+  });
+
+  it('Secrets: get only, by name, in the agent\'s namespace (a Role and its RoleBinding, no cluster-wide grant)', () => {
+    const all = docs('rbac.yaml');
+    const role = all.find((d) => d['kind'] === 'Role') as { metadata: { name: string; namespace: string }; rules: unknown[] };
+    const sa = all.find((d) => d['kind'] === 'ServiceAccount') as { metadata: { name: string; namespace: string } };
+    expect(role.metadata.namespace).toBe(sa.metadata.namespace);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    const binding = all.find((d) => d['kind'] === 'RoleBinding');
+    expect(binding).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: role.metadata.name, namespace: role.metadata.namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name },
+      subjects: [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }],
+    });
+    expect(JSON.stringify(all.filter((d) => d['kind'] === 'ClusterRole'))).not.toContain('secrets');
   });
 
   it('the CRDs are the watched cluster-scoped kinds, and their schemas name the fields the decoders read', () => {
@@ -45,12 +63,15 @@ describe('deploy/', () => {
     expect(peerSpec?.['nextHopMode']?.enum).toEqual(['auto', 'self']);
   });
 
-  it('the DaemonSet runs the agent with the ServiceAccount, NODE_NAME from the pod spec and install-cni first', () => {
+  it('the DaemonSet runs the agent with the ServiceAccount, NODE_NAME and POD_NAMESPACE from the pod and install-cni first', () => {
     const ds = docs('daemonset.yaml')[0] as { spec: { template: { spec: Any & { initContainers: { command: string[] }[]; containers: { command: string[]; env: { name: string; valueFrom: Any }[] }[] } } } };
     const pod = ds.spec.template.spec;
     expect(pod).toMatchObject({ serviceAccountName: 'meridian', hostNetwork: true });
     expect(pod.initContainers[0]?.command.slice(0, 2)).toEqual(['meridian', 'install-cni']);
     expect(pod.containers[0]?.command.slice(0, 2)).toEqual(['meridian', 'agent']);
     expect(pod.containers[0]?.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    // The agent's namespace (password Secrets) is the DaemonSet's own, where the Role grants get.
+    expect(pod.containers[0]?.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+    expect((ds as unknown as { metadata: { namespace: string } }).metadata.namespace).toBe((docs('rbac.yaml').find((d) => d['kind'] === 'Role') as { metadata: { namespace: string } }).metadata.namespace);
   });
 });
