@@ -207,11 +207,7 @@ export class Session {
 
   /** A second connection, run until the peer's OPEN on it decides between the two (resolve). */
   private acceptPending(socket: Socket): void {
-    const c = this.newConnection('inbound');
-    this.pending = c;
-    c.event({ type: 'start' });
-    c.attach(socket);
-    c.event({ type: 'tcp-accepted' });
+    this.accept(socket, 'pending');
   }
 
   /**
@@ -232,8 +228,14 @@ export class Session {
   }
 
   private adoptInbound(socket: Socket): void {
+    this.accept(socket, 'main');
+  }
+
+  /** The connection takes its role before its first event: the hooks tell main from pending. */
+  private accept(socket: Socket, role: 'main' | 'pending'): void {
     const c = this.newConnection('inbound');
-    this.main = c;
+    if (role === 'main') this.main = c;
+    else this.pending = c;
     c.event({ type: 'start' });
     c.attach(socket);
     c.event({ type: 'tcp-accepted' });

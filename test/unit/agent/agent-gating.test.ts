@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { parseConfig } from '../../../src/agent/config.js';
-import { createMetrics } from '../../../src/agent/metrics.js';
+import { createMetrics, type AgentMetrics } from '../../../src/agent/metrics.js';
 import type { Datastore, DatastoreEvent } from '../../../src/k8s/datastore.js';
 import { WATCHED_KINDS } from '../../../src/k8s/kinds.js';
 import type { KubeObject } from '../../../src/k8s/objects.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { fakeRunner } from '../../../src/net/fake-runner.js';
+import { fakeRunner, type FakeHandler } from '../../../src/net/fake-runner.js';
 import { waitFor } from '../../harness/wait.js';
 
 class ScriptedDatastore implements Datastore {
@@ -48,114 +48,103 @@ const objects: KubeObject[] = [
   { kind: 'NetworkPolicy', namespace: 'x', name: 'deny', podSelector: { matchLabels: {}, matchExpressions: [] }, policyTypes: ['Ingress'], ingress: [], egress: [] },
 ];
 
+
+const emptyJson: FakeHandler = (cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined);
+
+/** An agent on node `nodeName` (default n1) fed `objects`, every kind synced; stopped and cleaned up after `body`. */
+async function withAgent(
+  o: { nodeName?: string; port?: number; handler?: FakeHandler; retryMinMs?: number },
+  body: (h: { agent: Agent; ds: ScriptedDatastore; metrics: AgentMetrics; nodeFile: string }) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
+  const nodeFile = join(dir, 'node.json');
+  const cfg = parseConfig(`nodeName: ${o.nodeName ?? 'n1'}\nbgp: {listenAddress: 127.0.0.1, listenPort: ${o.port ?? (await freePort())}}\ncni: {nodeFile: ${nodeFile}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
+  const fake = fakeRunner(o.handler ?? emptyJson);
+  const ds = new ScriptedDatastore();
+  const metrics = createMetrics({});
+  const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics, debounceMs: 1, maxDelayMs: 5, ...(o.retryMinMs !== undefined ? { retryMinMs: o.retryMinMs } : {}) });
+  try {
+    agent.start();
+    for (const obj of objects) ds.emit({ type: 'upsert', object: obj });
+    for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+    await body({ agent, ds, metrics, nodeFile });
+  } finally {
+    await agent.stop({ graceful: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Something else holding `port` on 127.0.0.1 until released. */
+async function withSquatter(port: number, body: (s: { release: () => Promise<void> }) => Promise<void>): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(port, '127.0.0.1', res));
+  const release = () => new Promise<void>((res) => (server.listening ? server.close(() => res()) : res()));
+  try {
+    await body({ release });
+  } finally {
+    await release();
+  }
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((res) => {
+    const c = connect(port, '127.0.0.1', () => (c.destroy(), res(true)));
+    c.on('error', () => res(false));
+  });
+
 describe('Agent', () => {
   it('writes the CNI node file only once policy is in the kernel, so no pod is wired unprotected', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
-    const nodeFile = join(dir, 'node.json');
-    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${await freePort()}}\ncni: {nodeFile: ${nodeFile}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
     let kernelRefuses = true;
-    const fake = fakeRunner((cmd) => {
-      if (cmd.argv[0] === 'iptables-restore' && kernelRefuses) return { exitCode: 1, stderr: 'iptables-restore: line 3 failed' };
-      return cmd.argv.includes('-json') ? { stdout: '[]' } : undefined;
-    });
-    const ds = new ScriptedDatastore();
-    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5 });
-    try {
-      agent.start();
-      for (const o of objects) ds.emit({ type: 'upsert', object: o });
-      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+    const handler: FakeHandler = (cmd) => (cmd.argv[0] === 'iptables-restore' && kernelRefuses ? { exitCode: 1, stderr: 'iptables-restore: line 3 failed' } : emptyJson(cmd));
+    await withAgent({ handler }, async ({ agent, nodeFile }) => {
       await waitFor(() => agent.status().policy.failures > 0 && agent.status().routing.started, { timeoutMs: 5000, what: 'routing up and policy failing' });
       await agent.settle();
       expect(existsSync(nodeFile)).toBe(false);
       kernelRefuses = false;
       await waitFor(() => existsSync(nodeFile), { timeoutMs: 5000, what: 'the node file once policy applied' });
       expect(agent.status().policy.syncs).toBeGreaterThan(0);
-    } finally {
-      await agent.stop({ graceful: true });
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('retries a routing update that failed (a new BGP port that is busy) until it is in force', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
     const [port, newPort] = [await freePort(), await freePort()];
-    const squatter = createServer();
-    await new Promise<void>((res) => squatter.listen(newPort, '127.0.0.1', res));
-    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${port}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
-    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
-    const ds = new ScriptedDatastore();
-    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5, retryMinMs: 100 });
-    const listening = (p: number) =>
-      new Promise<boolean>((res) => {
-        const c = connect(p, '127.0.0.1', () => (c.destroy(), res(true)));
-        c.on('error', () => res(false));
-      });
-    try {
-      agent.start();
-      for (const o of objects) ds.emit({ type: 'upsert', object: o });
-      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
-      await waitFor(() => agent.status().applied !== undefined, { timeoutMs: 5000, what: 'the first view applied' });
-      const first = agent.status().applied;
-      const conf = { kind: 'BGPConfiguration', name: 'default', asNumber: undefined, nodeToNodeMesh: undefined, listenPort: newPort, serviceClusterIPs: [], serviceExternalIPs: [], serviceLoadBalancerIPs: [], importAllow: [] } as const;
-      ds.emit({ type: 'upsert', object: conf });
-      await new Promise((r) => setTimeout(r, 400));
-      expect(agent.status().applied).toEqual(first);
-      await new Promise<void>((res) => squatter.close(() => res()));
-      await waitFor(() => listening(newPort), { timeoutMs: 5000, what: 'BGP on the new port once it is free' });
-      await waitFor(() => agent.status().applied?.version !== first?.version, { timeoutMs: 5000, what: 'the new view reported applied' });
-      expect(await listening(port)).toBe(false);
-    } finally {
-      squatter.close();
-      await agent.stop({ graceful: true });
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withSquatter(newPort, (squatter) =>
+      withAgent({ port, retryMinMs: 100 }, async ({ agent, ds }) => {
+        await waitFor(() => agent.status().applied !== undefined, { timeoutMs: 5000, what: 'the first view applied' });
+        const first = agent.status().applied;
+        const conf = { kind: 'BGPConfiguration', name: 'default', asNumber: undefined, nodeToNodeMesh: undefined, listenPort: newPort, serviceClusterIPs: [], serviceExternalIPs: [], serviceLoadBalancerIPs: [], importAllow: [] } as const;
+        ds.emit({ type: 'upsert', object: conf });
+        await new Promise((r) => setTimeout(r, 400));
+        expect(agent.status().applied).toEqual(first);
+        await squatter.release();
+        await waitFor(() => listening(newPort), { timeoutMs: 5000, what: 'BGP on the new port once it is free' });
+        await waitFor(() => agent.status().applied?.version !== first?.version, { timeoutMs: 5000, what: 'the new view reported applied' });
+        expect(await listening(port)).toBe(false);
+      }),
+    );
   });
 
   it('does not report a view applied while routing cannot act on it (its own Node is missing)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
-    const cfg = parseConfig(`nodeName: n9\nbgp: {listenAddress: 127.0.0.1, listenPort: ${await freePort()}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
-    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
-    const ds = new ScriptedDatastore();
-    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics: createMetrics({}), debounceMs: 1, maxDelayMs: 5 });
-    try {
-      agent.start();
-      for (const o of objects) ds.emit({ type: 'upsert', object: o });
-      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
+    await withAgent({ nodeName: 'n9' }, async ({ agent }) => {
       await waitFor(() => agent.status().policy.syncs > 0, { timeoutMs: 5000, what: 'policy to be applied' });
       await agent.settle();
       expect(agent.status().applied).toBeUndefined();
       expect(agent.readiness()).toEqual({ ready: false, why: 'Node n9 is not in the cluster (yet): BGP not started' });
-    } finally {
-      await agent.stop({ graceful: true });
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('retries a view that failed to apply (BGP port busy) without waiting for a new object, and only then reports it applied', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-agent-unit-'));
     const port = await freePort();
-    const squatter = createServer();
-    await new Promise<void>((res) => squatter.listen(port, '127.0.0.1', res));
-    const cfg = parseConfig(`nodeName: n1\nbgp: {listenAddress: 127.0.0.1, listenPort: ${port}}\ncni: {nodeFile: ${join(dir, 'node.json')}}\nnatOutgoing: {enabled: false}\n`, { source: 't', env: {}, hostname: 'h' });
-    const fake = fakeRunner((cmd) => (cmd.argv.includes('-json') ? { stdout: '[]' } : undefined));
-    const ds = new ScriptedDatastore();
-    const metrics = createMetrics({});
-    const agent = new Agent({ cfg, datastore: ds, run: fake.run, log: createLogger({ level: 'silent' }), metrics, debounceMs: 1, maxDelayMs: 5, retryMinMs: 100 });
-    try {
-      agent.start();
-      for (const o of objects) ds.emit({ type: 'upsert', object: o });
-      for (const k of WATCHED_KINDS) ds.emit({ type: 'synced', kind: k });
-      await waitFor(async () => (await metrics.registry.getSingleMetricAsString('meridian_errors_total')).includes('component="agent"'), { timeoutMs: 5000, what: 'the failed start to be counted' });
-      expect(agent.readiness()).toEqual({ ready: false, why: expect.stringMatching(/^BGP could not start: .*EADDRINUSE/) });
-      expect(agent.status().applied).toBeUndefined();
-      await new Promise<void>((res) => squatter.close(() => res()));
-      await waitFor(() => agent.readiness().ready, { timeoutMs: 5000, what: 'the retry to start BGP once the port is free' });
-      await waitFor(() => agent.status().applied !== undefined, { timeoutMs: 5000, what: 'the view to be reported applied' });
-    } finally {
-      squatter.close();
-      await agent.stop({ graceful: true });
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await withSquatter(port, (squatter) =>
+      withAgent({ port, retryMinMs: 100 }, async ({ agent, metrics }) => {
+        await waitFor(async () => (await metrics.registry.getSingleMetricAsString('meridian_errors_total')).includes('component="agent"'), { timeoutMs: 5000, what: 'the failed start to be counted' });
+        expect(agent.readiness()).toEqual({ ready: false, why: expect.stringMatching(/^BGP could not start: .*EADDRINUSE/) });
+        expect(agent.status().applied).toBeUndefined();
+        await squatter.release();
+        await waitFor(() => agent.readiness().ready, { timeoutMs: 5000, what: 'the retry to start BGP once the port is free' });
+        await waitFor(() => agent.status().applied !== undefined, { timeoutMs: 5000, what: 'the view to be reported applied' });
+      }),
+    );
   });
 
   it('makes no kernel change before every kind has synced, then applies routing and policy from one view', async () => {
