@@ -326,7 +326,7 @@ export class Agent {
     const g = this.view.gate();
     if (!g.complete) return { ready: false, why: `waiting for the initial sync of ${g.waitingFor.join(', ')}` };
     if (!this.routingStarted) return { ready: false, why: this.routingProblems[0] ?? 'BGP not configured yet' };
-    const r = this.routing.status();
+    const r = this.routing.status({ routes: false });
     if (r.restarting) return { ready: false, why: 'graceful restart in progress' };
     if (this.syncer !== undefined) {
       const p = this.syncer.status();
@@ -343,8 +343,8 @@ export class Agent {
     return this.d.datastore.status();
   }
 
-  routingStatus(): RoutingStatus | undefined {
-    return this.routingStarted ? this.routing.status() : undefined;
+  routingStatus(opts: { routes?: boolean } = {}): RoutingStatus | undefined {
+    return this.routingStarted ? this.routing.status(opts) : undefined;
   }
 
   status(): AgentStatus {

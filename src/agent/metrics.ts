@@ -77,7 +77,7 @@ export function createMetrics(sources: MetricSources): AgentMetrics {
     help: 'Kernel routes of Meridian\'s protocol, as last programmed',
     registers: [registry],
     collect() {
-      this.set(sources.routing?.()?.routes.length ?? 0);
+      this.set(sources.routing?.()?.routeCount ?? 0);
     },
   });
   new Gauge({

@@ -71,6 +71,8 @@ export interface RoutingStatus {
   readonly restarting: boolean;
   readonly peers: readonly PeerStatus[];
   readonly originated: readonly string[];
+  /** Installed routes, counted (also when `routes` was not asked for). */
+  readonly routeCount: number;
   readonly routes: readonly DesiredRoute[];
 }
 
@@ -312,14 +314,20 @@ export class Routing {
     return desiredRoutes({ locRib: [...s.locRib(1), ...s.locRib(2)], blackholes: plan.blackholes, nextHops: this.nextHops.map });
   }
 
-  status(): RoutingStatus {
+  /**
+   * Sessions, originated prefixes and (unless `routes: false`) the installed routes. Listing 100k
+   * routes sorts and copies them all, so what is polled often (readiness, metrics, `/peers`) asks
+   * for the rest only; `routeCount` is there either way.
+   */
+  status(opts: { routes?: boolean } = {}): RoutingStatus {
     return {
       asn: this.plan?.asn ?? this.cfg.bgp.asn,
       routerId: this.plan?.routerId ?? '',
       restarting: this.restarting,
       peers: this.speaker?.status() ?? [],
       originated: this.plan?.originate ?? [],
-      routes: this.programmer?.installed ?? [],
+      routeCount: this.programmer?.installedCount ?? 0,
+      routes: opts.routes === false ? [] : (this.programmer?.installed ?? []),
     };
   }
 

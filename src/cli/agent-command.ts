@@ -56,7 +56,7 @@ export function registerAgentCommand(program: Command): void {
       const log = createLogger({ level: resolveLogLevel({ configLevel: cfg.logLevel, env: process.env }), name: 'meridian-agent' });
       const holder: { agent?: Agent } = {};
       const metrics = createMetrics({
-        routing: () => holder.agent?.routingStatus(),
+        routing: () => holder.agent?.routingStatus({ routes: false }),
         datastore: () => holder.agent?.datastoreStatus(),
         invalidObjects: () => holder.agent?.invalidObjects() ?? 0,
       });

@@ -51,7 +51,7 @@ export function registerBgpCommand(program: Command): void {
       const log = createLogger({ level: resolveLogLevel({ configLevel: cfg.logLevel, env: process.env }), name: 'meridian-bgp' });
       // Gauges read the routing status at scrape time; routing feeds the counters.
       const holder: { routing?: Routing } = {};
-      const metrics = createMetrics({ routing: () => holder.routing?.status() });
+      const metrics = createMetrics({ routing: () => holder.routing?.status({ routes: false }) });
       const routing = new Routing(cfg, { run: execRunner, log, metrics });
       holder.routing = routing;
       // No policy here: the node file goes out as soon as routing runs.
@@ -62,14 +62,14 @@ export function registerBgpCommand(program: Command): void {
       // /peers: sessions without the kernel route list (cheap to poll with 100k routes); /rib: the
       // Loc-RIB with its attributes (?family=4|6).
       const server = await startStatusServer(cfg.statusSocket, () => ({ node: cfg.nodeName, bgp: routing.status() }), {
-        '/peers': () => ({ node: cfg.nodeName, bgp: { ...routing.status(), routes: [] } }),
+        '/peers': () => ({ node: cfg.nodeName, bgp: routing.status({ routes: false }) }),
         '/rib': (q) => {
           const f = q.get('family');
           return routing.rib(f === '4' ? 4 : f === '6' ? 6 : undefined);
         },
       });
       const metricsServer = await startMetricsServer(cfg.metrics.listen, metrics, () => {
-        const st = routing.status();
+        const st = routing.status({ routes: false });
         return st.restarting ? { ready: false, why: 'graceful restart in progress' } : { ready: true };
       });
       log.info({ port, node: cfg.nodeName, status: cfg.statusSocket }, 'BGP speaker running');

@@ -55,6 +55,11 @@ export class RouteProgrammer {
     this.o = o;
   }
 
+  /** How many routes that is, without listing them (metrics, cheap at 100k routes). */
+  get installedCount(): number {
+    return this.want.size;
+  }
+
   /** The desired routes the kernel was last brought to (for status). */
   get installed(): DesiredRoute[] {
     return [...this.want.values()].sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));

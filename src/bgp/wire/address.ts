@@ -2,7 +2,7 @@
 // dotted quad; IPv6 per RFC 5952: lowercase, longest zero run of 2+ groups compressed, first
 // one on ties), so equal addresses compare equal as strings.
 
-import { bytesFromValue, formatIpValue, parseIpv4Value, parseIpv6Value, valueFromBytes } from '../../ip/address.js';
+import { bytesFromValue, formatIpValue, parseIpv6Value, valueFromBytes } from '../../ip/address.js';
 import { EncodeError } from './errors.js';
 
 export function formatIpv4(b: Uint8Array, offset = 0): string {
@@ -13,9 +13,31 @@ export function formatIpv6(b: Uint8Array, offset = 0): string {
   return formatIpValue(6, valueFromBytes(b, offset, 16));
 }
 
+/**
+ * Dotted quad to 4 bytes; undefined unless exactly what parseIpv4Value accepts (decimal octets
+ * 0-255, no leading zeros). Hand-rolled: every prefix of a full table passes here (import policy,
+ * export), and the BigInt path cost ~2 µs each.
+ */
 export function tryParseIpv4(s: string): Buffer | undefined {
-  const v = parseIpv4Value(s);
-  return v === undefined ? undefined : bytesFromValue(v, 4);
+  const out = Buffer.allocUnsafe(4);
+  let octet = 0;
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || octet > 3) return undefined;
+      out[octet++] = n;
+      n = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39 || (digits > 0 && n === 0)) return undefined;
+    n = n * 10 + (c - 0x30);
+    if (n > 255) return undefined;
+    digits++;
+  }
+  return octet === 4 ? out : undefined;
 }
 
 export function tryParseIpv6(s: string): Buffer | undefined {

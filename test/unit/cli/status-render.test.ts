@@ -38,6 +38,7 @@ describe('renderStatus', () => {
           { ...peer, address: '192.0.2.3', state: 'Established', lastError: undefined, lastErrorAt: undefined },
         ],
         originated: ['10.244.1.0/24'],
+        routeCount: 0,
         routes: [],
       },
     };
@@ -48,7 +49,7 @@ describe('renderStatus', () => {
 
   it('says which sessions are signed with TCP MD5', () => {
     const peer = { asn: 65000, state: 'Established', uptimeMs: 5000, prefixesReceived: 1, prefixesIn: 1, prefixesOut: 2, gracefulRestart: 'none' as const, lastError: undefined, lastErrorAt: undefined, hostname: undefined };
-    const text = renderStatus({ node: 'n', bgp: { asn: 64512, routerId: '192.0.2.1', restarting: false, peers: [{ ...peer, address: '192.0.2.254', md5: true }, { ...peer, address: '192.0.2.253', md5: false }], originated: [], routes: [] } });
+    const text = renderStatus({ node: 'n', bgp: { asn: 64512, routerId: '192.0.2.1', restarting: false, peers: [{ ...peer, address: '192.0.2.254', md5: true }, { ...peer, address: '192.0.2.253', md5: false }], originated: [], routeCount: 0, routes: [] } });
     expect(text).toMatch(/PEER\s+AS\s+STATE\s+UPTIME\s+RECEIVED\s+ACCEPTED\s+ADVERTISED\s+GR\s+MD5\s+LAST ERROR/);
     expect(text).toMatch(/192\.0\.2\.254\s+65000\s+Established\s+5s\s+1\s+1\s+2\s+none\s+yes/);
     expect(text).toMatch(/192\.0\.2\.253\s+65000\s+Established\s+5s\s+1\s+1\s+2\s+none\s+no/);
