@@ -1,7 +1,8 @@
 // A directory of manifests as the "files" datastore: YAML (multi-document) or JSON text in, typed
 // objects out. Pure: manifests-dir.ts reads the files. A bad document is reported with where it
-// came from and why, and skipped; every other document still loads, so one broken NetworkPolicy
-// never takes the rest of the cluster's policy down with it. The checks on NetworkPolicy are the
+// came from and why, and skipped (a NetworkPolicy: used fail-closed, see networkPolicy); every
+// other document still loads, so one broken NetworkPolicy never takes the rest of the cluster's
+// policy down with it. The checks on NetworkPolicy are the
 // API server's validation (pkg/apis/networking/validation), so what loads here is what a cluster
 // would have accepted.
 
