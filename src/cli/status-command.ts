@@ -88,7 +88,7 @@ export function renderStatus(s: StatusDoc, now: number = Date.now()): string {
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('readiness, datastore sync, skipped objects, policy, BGP sessions and routes of the local agent')
+    .description('readiness, datastore sync, objects not used as written, policy, BGP sessions and routes of the local agent')
     .option('--json', 'print the raw status JSON')
     .option('--socket <path>', 'agent status socket', CONFIG_DEFAULTS.statusSocket)
     .action(async (opts: { json?: boolean; socket: string }) => {

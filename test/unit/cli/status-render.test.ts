@@ -1,10 +1,10 @@
-// `meridian status` renders the agent's datastore, skipped objects, policy and readiness.
+// `meridian status` renders the agent's datastore, objects not used as written, policy and readiness.
 
 import { describe, expect, it } from 'vitest';
 import { renderStatus, type StatusDoc } from '../../../src/cli/status-command.js';
 
 describe('renderStatus', () => {
-  it('shows readiness, per-kind sync, skipped objects and policy counts', () => {
+  it('shows readiness, per-kind sync, objects not used as written and policy counts', () => {
     const s: StatusDoc = {
       node: 'node-a',
       readiness: { ready: false, why: 'waiting for the initial sync of NetworkPolicy' },
@@ -20,6 +20,7 @@ describe('renderStatus', () => {
     expect(text).toContain('ready: no (waiting for the initial sync of NetworkPolicy)');
     expect(text).toContain('Datastore (kubernetes): waiting for NetworkPolicy, 4 objects');
     expect(text).toMatch(/Node\s+yes\s+no\s+2\s+7\s+3\s+1m0s ago\s+connect ECONNREFUSED/);
+    expect(text).toContain('Objects not used as written (1):');
     expect(text).toContain('  BGPPeer bad (api): spec.peerIP: bad');
     expect(text).toContain('Policy: 3 syncs, 0 repairs, 1 failures, 2 local endpoints, last incremental sync took 4.3 ms');
     expect(text).toContain('  Node node-a is not in the cluster (yet): BGP not started');
