@@ -111,6 +111,7 @@ export class Agent {
   private retry: Timer | undefined;
   private nodeFile: NodeFileContent | undefined;
   private nodeFileWrites: Promise<void> = Promise.resolve();
+  private nodeFilePublished = false;
   private retryMs: number;
   private readonly peerSecrets: PeerSecrets | undefined;
   /** The BGPPeers of the last plan (as JSON), to re-read their Secrets when they change. */
@@ -307,7 +308,7 @@ export class Agent {
     this.nodeFileWrites = this.nodeFileWrites.then(async () => {
       if (this.nodeFile === undefined) return;
       if (this.syncer !== undefined && this.syncer.status().syncs === 0) return;
-      await publishNodeFile(this.d.cfg.cni.nodeFile, this.nodeFile, this.d.log, () => this.d.metrics.errors.inc({ component: 'cni-node-file' }));
+      this.nodeFilePublished = await publishNodeFile(this.d.cfg.cni.nodeFile, this.nodeFile, this.d.log, () => this.d.metrics.errors.inc({ component: 'cni-node-file' }));
     });
     return this.nodeFileWrites;
   }
@@ -321,7 +322,7 @@ export class Agent {
     return this.peerSecrets.resolve(passwordSecretNames(view.bgpPeers), { reread });
   }
 
-  /** Ready: initial sync done, BGP configured and running, policy applied (when enabled). */
+  /** Ready: initial sync done, BGP configured and running, policy applied (when enabled), CNI node file written. */
   readiness(): Readiness {
     const g = this.view.gate();
     if (!g.complete) return { ready: false, why: `waiting for the initial sync of ${g.waitingFor.join(', ')}` };
@@ -332,6 +333,8 @@ export class Agent {
       const p = this.syncer.status();
       if (p.syncs === 0) return { ready: false, why: p.lastError !== undefined ? `policy not applied: ${p.lastError}` : 'policy not applied yet' };
     }
+    // Ready means pods can be wired: meridian-cni needs the node file.
+    if (!this.nodeFilePublished) return { ready: false, why: `CNI node file ${this.d.cfg.cni.nodeFile} not written yet` };
     return { ready: true };
   }
 
@@ -371,6 +374,8 @@ export class Agent {
   /** The older of what routing and policy have applied (see AgentStatus.applied). */
   private applied(): { version: number; digest: string } | undefined {
     const r = this.routingApplied;
+    // Not before meridian-cni can wire this node's pods (the node file waits for policy).
+    if (!this.nodeFilePublished) return undefined;
     if (this.syncer === undefined || r === undefined) return r;
     const m = this.syncer.appliedModel();
     const p = m !== undefined ? this.modelViews.get(m) : undefined;

@@ -32,12 +32,17 @@ export async function writeNodeFile(path: string, c: NodeFileContent): Promise<b
   return true;
 }
 
-/** writeNodeFile for the daemons: logs what happened; a failure is logged and counted, not thrown. */
-export async function publishNodeFile(path: string, c: NodeFileContent, log: Logger, onError: () => void): Promise<void> {
+/**
+ * writeNodeFile for the daemons: logs what happened; a failure is logged and counted, not thrown.
+ * True when the file now holds `c`.
+ */
+export async function publishNodeFile(path: string, c: NodeFileContent, log: Logger, onError: () => void): Promise<boolean> {
   try {
     if (await writeNodeFile(path, c)) log.info({ path, podCIDRs: c.podCIDRs }, 'CNI node file written');
+    return true;
   } catch (e) {
     log.error({ err: e, path }, 'CNI node file could not be written');
     onError();
+    return false;
   }
 }
