@@ -7,7 +7,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOpen, type LocalOpenConfig } from '../../src/bgp/session/negotiate.js';
-import { AFI_IPV4, endOfRib, parsePrefix, SAFI_UNICAST } from '../../src/bgp/wire/index.js';
+import { AFI_IPV4, endOfRib, endOfRibFamily, parsePrefix, SAFI_UNICAST } from '../../src/bgp/wire/index.js';
 import { sleep, waitFor } from '../harness/wait.js';
 import { FakePeer } from './fake-peer.js';
 import { best, freePort, node, peer, stopAll, type Node } from './loopback.js';
@@ -198,5 +198,32 @@ describe('graceful restart helper', () => {
     second.send({ type: 'notification', code: 6, subcode: 2, data: Buffer.alloc(0) });
     await waitFor(() => best(a, '10.244.65.0/24') === undefined, { timeoutMs: 2000, what: 'the route to go at once' });
     expect(a.speaker.status()[0]).toMatchObject({ gracefulRestart: 'none', lastError: 'received NOTIFICATION 6/2 (Cease / Administrative Shutdown)' });
+  });
+
+  it('as the restarting speaker, holds End-of-RIB back until every peer sent its own (RFC 4724 4.1), or the deferral time', async () => {
+    const a = await node('127.0.54.1', 64512, { restarting: true, selectionDeferralSeconds: 30 });
+    const [bAddr, cAddr] = ['127.0.54.2', '127.0.54.3'];
+    const gr = { passive: true, gracefulRestart: { restartTime: 30 } };
+    a.speaker.setPeers([peer({ addr: bAddr, port: 179 }, 64512, a, gr), peer({ addr: cAddr, port: 179 }, 64512, a, gr)]);
+    const isEor = (m: { type: string }) => m.type === 'update' && endOfRibFamily(m as Parameters<typeof endOfRibFamily>[0]) !== undefined;
+    const b = await fakeSession(a, bAddr, grOpen(bAddr, { restartTime: 30, restarting: false }));
+    eor(b);
+    await sleep(400);
+    expect(b.received.filter(isEor)).toEqual([]);
+    // The last peer's table is in: both get our End-of-RIB.
+    const c = await fakeSession(a, cAddr, grOpen(cAddr, { restartTime: 30, restarting: false }));
+    await sleep(200);
+    expect(c.received.filter(isEor)).toEqual([]);
+    eor(c);
+    await waitFor(() => b.received.some(isEor) && c.received.some(isEor), { timeoutMs: 3000, what: 'End-of-RIB to both peers' });
+
+    // A peer that never comes: the deferral time ends the wait.
+    const d = await node('127.0.55.1', 64512, { restarting: true, selectionDeferralSeconds: 1 });
+    d.speaker.setPeers([peer({ addr: '127.0.55.2', port: 179 }, 64512, d, gr), peer({ addr: '127.0.55.3', port: 179 }, 64512, d, gr)]);
+    const e = await fakeSession(d, '127.0.55.2', grOpen('127.0.55.2', { restartTime: 30, restarting: false }));
+    eor(e);
+    await sleep(300);
+    expect(e.received.filter(isEor)).toEqual([]);
+    await waitFor(() => e.received.some(isEor), { timeoutMs: 3000, what: 'End-of-RIB once the deferral time is over' });
   });
 });

@@ -44,6 +44,11 @@ export interface SpeakerConfig {
    * applies instead.
    */
   readonly stalePathSeconds?: number;
+  /**
+   * When `restarting`: how long our End-of-RIB waits for every peer's (RFC 4724 4.1 selection
+   * deferral, FRR's select-defer-time). Default 120 s.
+   */
+  readonly selectionDeferralSeconds?: number;
   readonly connectRetrySeconds?: number;
   /** Accept loopback next hops: only when every peer is on this host (tests, loopback labs). */
   readonly allowLoopbackNextHop?: boolean;

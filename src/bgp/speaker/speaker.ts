@@ -56,6 +56,9 @@ const DEFAULT_FAMILIES: readonly AfiSafi[] = [
 
 /** FRR's stalepath-time: how long a restarted peer that is back may take to send End-of-RIB. */
 const DEFAULT_STALE_PATH_SECONDS = 360;
+// After our restart, End-of-RIB waits at most this long for the peers' (BIRD's "graceful restart
+// wait" and FRR's select-defer-time are longer; a peer that is down for good holds everyone's back).
+const DEFAULT_SELECTION_DEFERRAL_SECONDS = 120;
 
 interface Peer {
   spec: PeerSpec;
@@ -74,6 +77,8 @@ interface Peer {
   rejected: Set<string>;
   /** The peer's graceful restart capability on the last established session. */
   peerGr?: NonNullable<Negotiated['peerGracefulRestart']> | undefined;
+  /** Our End-of-RIB for these families waits for the selection deferral to end (we restarted). */
+  eorDeferred?: readonly AfiSafi[] | undefined;
   /** The peer has a password but TCP MD5 is unavailable: its session is never started. */
   md5Error?: { readonly text: string; readonly at: number } | undefined;
 }
@@ -95,6 +100,8 @@ export class Speaker {
   private listener: BgpListener | undefined;
   private flushScheduled = false;
   private readonly startedAt: number;
+  private selectionDone = false;
+  private selectionTimer: NodeJS.Timeout | undefined;
   private readonly md5: () => TcpMd5Sockets;
 
   constructor(cfg: SpeakerConfig, deps: { log?: SpeakerLog; now?: () => number; md5?: () => TcpMd5Sockets } = {}) {
@@ -104,6 +111,10 @@ export class Speaker {
     this.now = deps.now ?? (() => Date.now());
     this.md5 = deps.md5 ?? loadTcpMd5;
     this.startedAt = this.now();
+    if (cfg.restarting === true) {
+      this.selectionTimer = setTimeout(() => this.endSelectionDeferral('selection deferral time elapsed'), (cfg.selectionDeferralSeconds ?? DEFAULT_SELECTION_DEFERRAL_SECONDS) * 1000);
+      this.selectionTimer.unref();
+    }
     for (const f of cfg.families ?? DEFAULT_FAMILIES) this.ribs.set(f.afi, new Rib<RouteAttrs>({ toCandidate }));
   }
 
@@ -125,6 +136,7 @@ export class Speaker {
 
   /** Stop: Cease to every peer (administrative shutdown) and close the listener. */
   async stop(opts: { graceful?: boolean } = {}): Promise<void> {
+    if (this.selectionTimer !== undefined) clearTimeout(this.selectionTimer);
     for (const p of this.peers.values()) {
       if (p.staleTimer !== undefined) clearTimeout(p.staleTimer);
       // A graceful stop (agent restart) drops TCP without NOTIFICATION, so peers with graceful
@@ -161,6 +173,7 @@ export class Speaker {
   }
 
   private notifySync(): void {
+    if (this.deferringSelection() && this.synced()) this.endSelectionDeferral('every peer sent End-of-RIB');
     for (const l of this.syncListeners) l();
   }
 
@@ -359,9 +372,38 @@ export class Speaker {
     p.rejected.clear();
     this.reexport(p);
     this.flush();
-    // End-of-RIB after the initial table, for every family of the session.
-    const eors = n.families.map((f) => encodeMessage(endOfRib(f), n.ctx));
-    p.session.send(eors);
+    // End-of-RIB after the initial table, for every family of the session. After our own restart
+    // the initial table is not complete until every peer's is in (RFC 4724 4.1): a helper would
+    // flush what we have not re-learned yet (the routes we reflect, say) at our End-of-RIB.
+    if (this.deferringSelection()) p.eorDeferred = n.families;
+    else this.sendEndOfRib(p, n.families);
+  }
+
+  private sendEndOfRib(p: Peer, families: readonly AfiSafi[]): void {
+    const n = p.session.negotiated;
+    if (n === undefined) return;
+    p.session.send(families.map((f) => encodeMessage(endOfRib(f), n.ctx)));
+  }
+
+  /** Still deferring after our own restart: not every peer's End-of-RIB is in, and time is left. */
+  private deferringSelection(): boolean {
+    return this.cfg.restarting === true && !this.selectionDone;
+  }
+
+  /** Selection deferral over (every peer's End-of-RIB, or its time): the End-of-RIBs held back go. */
+  private endSelectionDeferral(why: string): void {
+    if (this.selectionDone) return;
+    this.selectionDone = true;
+    if (this.selectionTimer !== undefined) clearTimeout(this.selectionTimer);
+    this.selectionTimer = undefined;
+    if (this.cfg.restarting !== true) return;
+    this.log('info', 'selection deferral over: sending End-of-RIB', { why });
+    for (const p of this.peers.values()) {
+      if (p.eorDeferred === undefined) continue;
+      this.flush();
+      if (p.session.state === 'Established') this.sendEndOfRib(p, p.eorDeferred);
+      p.eorDeferred = undefined;
+    }
   }
 
   private onDown(addr: string, graceful: boolean): void {
