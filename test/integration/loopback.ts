@@ -3,7 +3,7 @@
 // stopped by stopAll() (call it in afterEach).
 
 import { createServer } from 'node:net';
-import { Speaker, type PeerSpec, type SpeakerConfig, type SpeakerLog } from '../../src/bgp/speaker/speaker.js';
+import { Speaker, type PeerSpec, type SpeakerConfig } from '../../src/bgp/speaker/speaker.js';
 import { waitFor } from '../harness/wait.js';
 
 export const live: Speaker[] = [];
@@ -29,10 +29,11 @@ export interface Node {
   port: number;
 }
 
-export async function node(addr: string, asn: number, extra: Partial<SpeakerConfig> = {}, log?: SpeakerLog): Promise<Node> {
+/** A started speaker on `addr`; `deps` as the Speaker takes them (a log, a TCP MD5 stand-in). */
+export async function node(addr: string, asn: number, extra: Partial<SpeakerConfig> = {}, deps: ConstructorParameters<typeof Speaker>[1] = {}): Promise<Node> {
   const port = extra.listenPort ?? (await freePort(addr));
   const cfg: SpeakerConfig = { asn, routerId: addr, listenAddress: addr, listenPort: port, connectRetrySeconds: 1, allowLoopbackNextHop: true, ...extra };
-  const speaker = new Speaker(cfg, log !== undefined ? { log } : {});
+  const speaker = new Speaker(cfg, deps);
   await speaker.start();
   live.push(speaker);
   return { speaker, addr, port };

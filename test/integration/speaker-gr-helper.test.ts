@@ -65,7 +65,7 @@ function watch(a: Node, prefix: string): { withdrawn: () => boolean } {
 describe('graceful restart helper', () => {
   it('takes a restarted peer connection while the old session is still Established, keeping its routes stale until End-of-RIB', async () => {
     const logs: string[] = [];
-    const a = await node('127.0.50.1', 64512, {}, (_level, msg) => logs.push(msg));
+    const a = await node('127.0.50.1', 64512, {}, { log: (_level, msg) => logs.push(msg) });
     const bAddr = '127.0.50.2';
     const bPort = await freePort(bAddr);
     a.speaker.setPeers([peer({ addr: bAddr, port: bPort }, 64512, a, { passive: true, gracefulRestart: { restartTime: 30 } })]);

@@ -2,46 +2,17 @@
 // address): the signed dial (md5-dial.ts), the keyed listener (listener.ts) with keys added,
 // changed and deleted as peers change, and a peer that cannot have its key never running unsigned.
 
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Speaker, type PeerSpec } from '../../src/bgp/speaker/speaker.js';
+import type { PeerSpec, Speaker } from '../../src/bgp/speaker/speaker.js';
 import { TcpMd5Error } from '../../src/net/tcp-md5.js';
 import { sleep, waitFor } from '../harness/wait.js';
+import { node as loopbackNode, peer as loopbackPeer, stopAll, type Node } from './loopback.js';
 
-const live: Speaker[] = [];
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((s) => s.stop()));
-});
+afterEach(stopAll);
 
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, host, () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Node {
-  speaker: Speaker;
-  addr: string;
-  port: number;
-}
-
-async function node(addr: string, deps: ConstructorParameters<typeof Speaker>[1] = {}): Promise<Node> {
-  const port = await freePort(addr);
-  const speaker = new Speaker({ asn: 64512, routerId: addr, listenAddress: addr, listenPort: port, connectRetrySeconds: 1, allowLoopbackNextHop: true }, deps);
-  await speaker.start();
-  live.push(speaker);
-  return { speaker, addr, port };
-}
-
+const node = (addr: string, deps: ConstructorParameters<typeof Speaker>[1] = {}): Promise<Node> => loopbackNode(addr, 64512, {}, deps);
 /** `from` peers with `to`: `from` dials unless passive. */
-function peer(to: Node, from: Node, extra: Partial<PeerSpec> = {}): PeerSpec {
-  return { address: to.addr, asn: 64512, port: to.port, localAddress: from.addr, ...extra };
-}
+const peer = (to: Node, from: Node, extra: Partial<PeerSpec> = {}): PeerSpec => loopbackPeer(to, 64512, from, extra);
 
 const state = (n: Node) => n.speaker.status()[0]?.state;
 const established = (n: Node, what: string) => waitFor(() => state(n) === 'Established', { timeoutMs: 10_000, intervalMs: 50, what });
