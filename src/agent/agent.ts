@@ -178,7 +178,8 @@ export class Agent {
       metrics.policySyncSeconds.observe({ kind: r.kind }, r.durationMs / 1000);
       if (r.repaired) metrics.policyRepairs.inc();
       if (!isEmptyPlan(r.plan)) log.info({ kind: r.kind, ms: Math.round(r.durationMs * 10) / 10, repaired: r.repaired, endpoints: this.endpoints }, 'policy applied');
-      void this.publishNodeFile();
+      // The node file waits for the first policy apply; after that applyRouting keeps it current.
+      if (!this.nodeFilePublished) void this.publishNodeFile();
     });
     return syncer;
   }
