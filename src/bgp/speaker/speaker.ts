@@ -396,11 +396,11 @@ export class Speaker {
     this.selectionDone = true;
     if (this.selectionTimer !== undefined) clearTimeout(this.selectionTimer);
     this.selectionTimer = undefined;
-    if (this.cfg.restarting !== true) return;
     this.log('info', 'selection deferral over: sending End-of-RIB', { why });
+    // The UPDATEs still queued go first: End-of-RIB closes the table they belong to.
+    this.flush();
     for (const p of this.peers.values()) {
       if (p.eorDeferred === undefined) continue;
-      this.flush();
       if (p.session.state === 'Established') this.sendEndOfRib(p, p.eorDeferred);
       p.eorDeferred = undefined;
     }
