@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Netns, World } from './netns.js';
+import { withWorld, type Netns, type World } from './netns.js';
 import { execRunner } from '../../src/net/exec.js';
 import { ipBatch } from '../../src/net/ip.js';
 
@@ -68,6 +68,18 @@ export async function cniNode(w: World): Promise<CniNode> {
       await rm(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** A world with one CNI node in it, both cleaned up afterwards, pass or fail. */
+export async function withCniNode(body: (w: World, n: CniNode) => Promise<void>): Promise<void> {
+  await withWorld(async (w) => {
+    const n = await cniNode(w);
+    try {
+      await body(w, n);
+    } finally {
+      await n.dispose();
+    }
+  });
 }
 
 /** One ping from `ns`; true when answered. */

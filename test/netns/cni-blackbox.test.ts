@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CniRuntime, invokePlugin, MERIDIAN_CNI } from '../harness/cni-runtime.js';
-import { cniNode } from '../harness/cni-node.js';
+import { withCniNode } from '../harness/cni-node.js';
 import { withWorld } from '../harness/netns.js';
 
 describe('meridian-cni binary', () => {
@@ -27,22 +27,17 @@ describe('meridian-cni binary', () => {
   });
 
   it('DEL succeeds after the pod netns is gone, and releases the address', async () => {
-    await withWorld(async (w) => {
-      const n = await cniNode(w);
-      try {
-        const rt = new CniRuntime({
-          nodeNs: n.node.name,
-          list: { cniVersion: '1.1.0', name: 'meridian', plugins: [{ type: 'meridian-cni', ipam: { ranges: [[{ subnet: '10.244.1.0/24' }]], dataDir: n.dataDir } }] },
-        });
-        const p = await n.pod();
-        await rt.add({ containerId: 'gone', netns: p.path });
-        await w.exec(n.node, ['ip', 'netns', 'del', p.ns.name]);
-        await rt.del({ containerId: 'gone', netns: p.path });
-        expect(await n.hostVeths()).toEqual([]);
-        expect(await n.allocations('meridian')).toEqual([]);
-      } finally {
-        await n.dispose();
-      }
+    await withCniNode(async (w, n) => {
+      const rt = new CniRuntime({
+        nodeNs: n.node.name,
+        list: { cniVersion: '1.1.0', name: 'meridian', plugins: [{ type: 'meridian-cni', ipam: { ranges: [[{ subnet: '10.244.1.0/24' }]], dataDir: n.dataDir } }] },
+      });
+      const p = await n.pod();
+      await rt.add({ containerId: 'gone', netns: p.path });
+      await w.exec(n.node, ['ip', 'netns', 'del', p.ns.name]);
+      await rt.del({ containerId: 'gone', netns: p.path });
+      expect(await n.hostVeths()).toEqual([]);
+      expect(await n.allocations('meridian')).toEqual([]);
     });
   });
 });
